@@ -1,0 +1,41 @@
+//! `mailcensus`: measure how a whole top-level domain protects its email.
+//!
+//! `main` parses flags, dispatches to a command module and turns its result into
+//! an exit code. Each command lives in its own module with its flags beside it.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod domains;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Measure the email-security posture of every domain of a zone.
+#[derive(Debug, Parser)]
+#[command(name = "mailcensus", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print the normalised, unique registered domains of zone dumps or lists.
+    Domains(domains::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Domains(args) => domains::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("mailcensus: error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

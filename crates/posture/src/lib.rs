@@ -1,0 +1,36 @@
+//! Mail-security posture of a domain, classified from DNS evidence.
+//!
+//! This crate is the pure heart of mailcensus: DNS evidence in, classifications
+//! out, no I/O. The resolver engine (`mailcensus-dns`) gathers a [`DomainEvidence`]
+//! per domain; [`classify_domain`] turns it into a [`Posture`], the classified
+//! columns of the Parquet contract (see `DESIGN.md`).
+//!
+//! One module per protocol, each with its record parser and its classifier:
+//! [`spf`] (RFC 7208), [`dmarc`] (RFC 7489, RFC 9989), [`mx`] (RFC 7505),
+//! [`dnssec`], [`bimi`] (draft-brand-indicators-for-message-identification),
+//! [`mta_sts`] (RFC 8461), [`tlsrpt`] (RFC 8460), [`dkim`] (RFC 8020 hint) and
+//! [`dane`] (RFC 7672).
+//!
+//! The one rule every classifier keeps: evidence of a failed query (timeout,
+//! SERVFAIL, REFUSED, FORMERR, malformed answer) yields `error`, never `absent`.
+//! Statistics must not count an overloaded resolver as a domain without SPF.
+#![deny(missing_docs)]
+
+pub mod bimi;
+pub mod dane;
+pub mod dkim;
+pub mod dmarc;
+pub mod dnssec;
+pub mod evidence;
+pub mod mta_sts;
+pub mod mx;
+pub mod spf;
+pub mod status;
+mod tags;
+pub mod tlsrpt;
+
+mod domain;
+
+pub use domain::{DomainEvidence, Posture, Resolution, classify_domain};
+pub use evidence::{Failure, Lookup, MxRecord, Outcome, TlsaRecord, TxtRecord};
+pub use status::Status;

@@ -1,0 +1,61 @@
+//! The common status vocabulary of the Parquet contract.
+
+use std::fmt;
+
+use crate::evidence::Lookup;
+
+/// Status shared by SPF, DMARC, MTA-STS, TLS-RPT, BIMI (plus `declined`) and DANE.
+///
+/// * `valid`: found, and it parses per its RFC;
+/// * `invalid`: found but broken (syntax, several records, limits exceeded);
+/// * `absent`: an authoritative negative answer;
+/// * `error`: could not be determined (a query failed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    /// Found and well-formed.
+    Valid,
+    /// Found but broken.
+    Invalid,
+    /// Authoritatively absent.
+    Absent,
+    /// Could not be determined.
+    Error,
+}
+
+impl Status {
+    /// The stable label the store writes.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Status::Valid => "valid",
+            Status::Invalid => "invalid",
+            Status::Absent => "absent",
+            Status::Error => "error",
+        }
+    }
+
+    /// Every status, in label order of the vocabulary.
+    pub const ALL: [Status; 4] = [
+        Status::Valid,
+        Status::Invalid,
+        Status::Absent,
+        Status::Error,
+    ];
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// The status a lookup has before its records are looked at: `Some(Absent)` for
+/// NXDOMAIN and NODATA, `Some(Error)` for a failure, `None` when there are
+/// records to classify.
+#[allow(dead_code)] // used by the classifiers as they land
+pub(crate) fn negative_status<T>(lookup: &Lookup<T>) -> Option<Status> {
+    match lookup {
+        Lookup::Records(_) => None,
+        Lookup::NoData | Lookup::NxDomain => Some(Status::Absent),
+        Lookup::Failed(_) => Some(Status::Error),
+    }
+}

@@ -1,0 +1,2 @@
+//! TODO: crate overview.
+#![deny(missing_docs)]
