@@ -8,6 +8,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod domains;
+mod report;
+mod scan;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -24,12 +26,18 @@ struct Cli {
 enum Command {
     /// Print the normalised, unique registered domains of zone dumps or lists.
     Domains(domains::Args),
+    /// Crawl DNS for every domain of the inputs and write Parquet.
+    Scan(scan::Args),
+    /// Adoption report (Markdown, HTML, CSV, JSON) from scan Parquet.
+    Report(report::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Domains(args) => domains::run(args),
+        Command::Scan(args) => scan::run(args),
+        Command::Report(args) => report::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,1 @@
+//! TODO(testbed helper): start/stop Knot and Unbound on loopback for tests.

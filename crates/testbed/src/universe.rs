@@ -1,0 +1,1 @@
+//! TODO(testbed helper): the planted universe and its ground truth.

@@ -1,0 +1,1 @@
+//! TODO(input helper): synthetic zone dumps of N delegations.
