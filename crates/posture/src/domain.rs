@@ -7,7 +7,7 @@ use crate::bimi::{self, BimiPosture};
 use crate::dane;
 use crate::dkim::{self, DkimStatus};
 use crate::dmarc::{self, DmarcPosture};
-use crate::dnssec::{self, DnssecEvidence, DnssecPosture};
+use crate::dnssec::{self, DnssecEvidence, DnssecPosture, DnssecStatus};
 use crate::evidence::{Lookup, MxRecord, Outcome, TlsaRecord, TxtRecord};
 use crate::mta_sts;
 use crate::mx::{self, MxPosture};
@@ -51,6 +51,11 @@ pub struct DomainEvidence {
     /// `TLSA _25._tcp.<host>` for each MX host, keyed by host (lowercase, no
     /// trailing dot). Shared across domains, hence the `Arc`.
     pub tlsa: HashMap<String, Arc<Lookup<TlsaRecord>>>,
+    /// True when the DANE probe was deselected (`--probes`) while MX was not:
+    /// `tlsa` is then empty for want of asking, and `dane_status` must be null
+    /// rather than `error`. (A flag rather than an `Option` on `tlsa` so that
+    /// evidence built with `..Default::default()` keeps DANE selected.)
+    pub dane_skipped: bool,
 }
 
 /// Whether the domain could be resolved at all.
@@ -137,7 +142,10 @@ pub fn classify_domain(evidence: &DomainEvidence) -> Posture {
     let mta_sts = evidence.mta_sts.as_ref().map(mta_sts::classify);
     let tlsrpt = evidence.tlsrpt.as_ref().map(tlsrpt::classify);
     let dkim = evidence.dkim.map(dkim::classify);
-    let dane = mx.as_ref().map(|mx| dane::classify(mx, &evidence.tlsa));
+    let dane = mx
+        .as_ref()
+        .filter(|_| !evidence.dane_skipped)
+        .map(|mx| dane::classify(mx, &evidence.tlsa));
 
     let mut posture = Posture {
         resolution: Resolution::Ok,
@@ -154,6 +162,14 @@ pub fn classify_domain(evidence: &DomainEvidence) -> Posture {
     };
     if every_probe_failed(evidence) {
         posture.resolution = Resolution::Error;
+        // DESIGN.md: a lame domain is `error` in every column, DNSSEC included,
+        // although the parent may have answered DS with NODATA (which alone
+        // reads `insecure`). A bogus chain stays `bogus`: that is the finding.
+        if let Some(dnssec) = posture.dnssec.as_mut()
+            && dnssec.status != DnssecStatus::Bogus
+        {
+            dnssec.status = DnssecStatus::Error;
+        }
     }
     posture.parked = is_parked(&posture);
     posture
@@ -166,12 +182,15 @@ fn is_parked(posture: &Posture) -> bool {
         .mx
         .as_ref()
         .is_some_and(|mx| mx.status == mx::MxStatus::NullMx);
+    // `v=spf1 -all` and nothing else; the terms may be separated by several
+    // spaces (RFC 7208 §4.6.1 `1*SP`) and `v=spf1` is case-insensitive (§4.5).
     let spf_rejects_all = posture.spf.as_ref().is_some_and(|spf| {
         spf.status == Status::Valid
-            && spf
-                .record
-                .as_deref()
-                .is_some_and(|record| record.trim().eq_ignore_ascii_case("v=spf1 -all"))
+            && spf.record.as_deref().is_some_and(|record| {
+                let terms: Vec<&str> = record.split_ascii_whitespace().collect();
+                matches!(terms.as_slice(), [v, all]
+                    if v.eq_ignore_ascii_case("v=spf1") && all.eq_ignore_ascii_case("-all"))
+            })
     });
     let dmarc_rejects = posture.dmarc.as_ref().is_some_and(|dmarc| {
         dmarc.status == Status::Valid && dmarc.p == Some(dmarc::Policy::Reject)
@@ -206,7 +225,7 @@ fn nxdomain_posture(evidence: &DomainEvidence) -> Posture {
         mta_sts: ran(evidence.mta_sts.is_some()),
         tlsrpt: ran(evidence.tlsrpt.is_some()),
         dkim: evidence.dkim.map(|_| DkimStatus::Absent),
-        dane: ran(evidence.mx.is_some()),
+        dane: ran(evidence.mx.is_some() && !evidence.dane_skipped),
         parked: false,
     }
 }

@@ -9,7 +9,10 @@
 //! [`spf`] (RFC 7208), [`dmarc`] (RFC 7489, RFC 9989), [`mx`] (RFC 7505),
 //! [`dnssec`], [`bimi`] (draft-brand-indicators-for-message-identification),
 //! [`mta_sts`] (RFC 8461), [`tlsrpt`] (RFC 8460), [`dkim`] (RFC 8020 hint) and
-//! [`dane`] (RFC 7672).
+//! [`dane`] (RFC 7672). The tag=value grammar DMARC, BIMI, MTA-STS and TLS-RPT
+//! share (RFC 6376 §3.2) lives in [`tags`]; their parse errors are
+//! [`RecordError`]. Each record type with a parser offers `parse`, a `Display`
+//! that parses back to the same record, and `classify` over a TXT lookup.
 //!
 //! The one rule every classifier keeps: evidence of a failed query (timeout,
 //! SERVFAIL, REFUSED, FORMERR, malformed answer) yields `error`, never `absent`.
@@ -21,16 +24,21 @@ pub mod dane;
 pub mod dkim;
 pub mod dmarc;
 pub mod dnssec;
+mod error;
 pub mod evidence;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod mta_sts;
 pub mod mx;
 pub mod spf;
 pub mod status;
-mod tags;
+pub mod tags;
 pub mod tlsrpt;
+mod uri;
 
 mod domain;
 
 pub use domain::{DomainEvidence, Posture, Resolution, classify_domain};
+pub use error::RecordError;
 pub use evidence::{Failure, Lookup, MxRecord, Outcome, TlsaRecord, TxtRecord};
 pub use status::Status;

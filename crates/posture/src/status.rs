@@ -51,7 +51,6 @@ impl fmt::Display for Status {
 /// The status a lookup has before its records are looked at: `Some(Absent)` for
 /// NXDOMAIN and NODATA, `Some(Error)` for a failure, `None` when there are
 /// records to classify.
-#[allow(dead_code)] // used by the classifiers as they land
 pub(crate) fn negative_status<T>(lookup: &Lookup<T>) -> Option<Status> {
     match lookup {
         Lookup::Records(_) => None,

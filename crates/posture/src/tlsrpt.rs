@@ -1,10 +1,207 @@
-//! TODO(posture helper): implement and test.
+//! SMTP TLS Reporting policy records (RFC 8460 §3) at `_smtp._tls.<d>`.
+//!
+//! ```text
+//! tlsrpt-record     = tlsrpt-version 1*(field-delim tlsrpt-field) [field-delim]
+//! field-delim       = *WSP ";" *WSP
+//! tlsrpt-field      = tlsrpt-rua / tlsrpt-extension
+//! tlsrpt-version    = %s"v=TLSRPTv1"
+//! tlsrpt-rua        = %s"rua=" tlsrpt-uri *(*WSP "," *WSP tlsrpt-uri)
+//! tlsrpt-uri        = URI
+//! tlsrpt-extension  = tlsrpt-ext-name "=" tlsrpt-ext-value
+//! tlsrpt-ext-name   = (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / ".")
+//! tlsrpt-ext-value  = 1*(%x21-3A / %x3C / %x3E-7E)
+//! ```
+//!
+//! Record selection (§3): "If multiple TXT records for "_smtp._tls" are
+//! returned by the resolver, records that do not begin with "v=TLSRPTv1;" are
+//! discarded. If the number of resulting records is not one, senders MUST
+//! assume the recipient domain does not implement TLSRPT." Several → `invalid`,
+//! none → `absent`, as for MTA-STS.
+//!
+//! Decisions: `rua` is required (§3 "rua: ... (plain-text; required)"); §3
+//! names two schemes, "mailto" and "https", so a URI of another scheme makes
+//! the record `invalid` (a sender could not deliver to it).
 
+use std::fmt;
+
+use crate::error::RecordError;
 use crate::evidence::{Lookup, TxtRecord};
-use crate::status::Status;
+use crate::status::{Status, negative_status};
+use crate::tags::{self, Syntax};
+use crate::uri::{self, Scheme};
+
+/// A parsed TLS-RPT TXT record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsRptRecord {
+    /// `rua`: the report URIs, in order.
+    pub rua: Vec<String>,
+    /// Extension tags, in order, as `(name, value)`.
+    pub extensions: Vec<(String, String)>,
+}
+
+impl fmt::Display for TlsRptRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "v=TLSRPTv1; rua={}", self.rua.join(","))?;
+        for (name, value) in &self.extensions {
+            write!(f, "; {name}={value}")?;
+        }
+        Ok(())
+    }
+}
+
+const VERSION: &str = "v=TLSRPTv1";
+
+/// True when `text` begins with the version tag (selection, RFC 8460 §3).
+pub fn is_candidate(text: &str) -> bool {
+    text.strip_prefix(VERSION)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with([';', ' ', '\t']))
+}
+
+/// Parses one TLS-RPT TXT record (strings already joined).
+pub fn parse(text: &str) -> Result<TlsRptRecord, RecordError> {
+    let list = tags::parse(text, Syntax::Strict)?;
+    let version_ok = list
+        .first()
+        .is_some_and(|t| t.name == "v" && t.value == "TLSRPTv1");
+    if !version_ok {
+        return Err(RecordError::Version { expected: VERSION });
+    }
+    let mut rua = None;
+    let mut extensions = Vec::new();
+    for tag in &list[1..] {
+        if tag.name == "rua" {
+            let mut uris = Vec::new();
+            for item in tags::split_list(tag.value) {
+                match uri::check(item) {
+                    Some(Scheme::Mailto | Scheme::Https) => uris.push(item.to_owned()),
+                    _ => {
+                        return Err(RecordError::BadUri {
+                            tag: "rua",
+                            uri: item.to_owned(),
+                        });
+                    }
+                }
+            }
+            rua = Some(uris);
+        } else {
+            let ok = !tag.value.is_empty()
+                && tag.value.chars().all(|c| c.is_ascii_graphic() && c != '=');
+            if !ok {
+                return Err(RecordError::BadValue {
+                    tag: "extension",
+                    value: tag.value.to_owned(),
+                });
+            }
+            extensions.push((tag.name.to_owned(), tag.value.to_owned()));
+        }
+    }
+    let rua = rua.ok_or(RecordError::MissingTag("rua"))?;
+    Ok(TlsRptRecord { rua, extensions })
+}
+
+/// Selects and parses the TLS-RPT record of a TXT RRset: `Ok(None)` when
+/// there is none.
+pub fn select(lookup: &Lookup<TxtRecord>) -> Result<Option<TlsRptRecord>, RecordError> {
+    let texts: Vec<String> = lookup
+        .records()
+        .iter()
+        .map(TxtRecord::joined)
+        .filter(|t| is_candidate(t))
+        .collect();
+    match texts.as_slice() {
+        [] => Ok(None),
+        [one] => parse(one).map(Some),
+        many => Err(RecordError::Multiple(many.len())),
+    }
+}
 
 /// Classifies the TXT RRset of the policy-discovery name.
 pub fn classify(lookup: &Lookup<TxtRecord>) -> Status {
-    let _ = lookup;
-    Status::Error
+    if let Some(status) = negative_status(lookup) {
+        return status;
+    }
+    match select(lookup) {
+        Ok(Some(_)) => Status::Valid,
+        Ok(None) => Status::Absent,
+        Err(_) => Status::Invalid,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::Failure;
+
+    fn txt(records: &[&str]) -> Lookup<TxtRecord> {
+        Lookup::from_records(records.iter().map(|r| TxtRecord::single(*r)).collect())
+    }
+
+    /// RFC 8460 §3 grammar, record by record.
+    #[test]
+    fn rfc8460_3_parse_table() {
+        let table: &[(&str, bool)] = &[
+            ("v=TLSRPTv1; rua=mailto:reports@example.com", true),
+            (
+                "v=TLSRPTv1;rua=https://reporting.example.com/v1/tlsrpt;",
+                true,
+            ),
+            (
+                "v=TLSRPTv1; rua=mailto:a@example.com, https://r.example.com/x",
+                true,
+            ),
+            ("v=TLSRPTv1; rua=mailto:a@example.com; x-ext=1", true),
+            ("v=TLSRPTv1", false),
+            ("v=TLSRPTv1;", false),
+            ("v=TLSRPTv1; rua=", false),
+            ("v=TLSRPTv1; rua=reports@example.com", false),
+            ("v=TLSRPTv1; rua=http://example.com/r", false),
+            ("v=TLSRPTv1; rua=mailto:a@example.com,", false),
+            ("v=tlsrptv1; rua=mailto:a@example.com", false),
+            ("rua=mailto:a@example.com; v=TLSRPTv1", false),
+            ("v=TLSRPTv1; rua = mailto:a@example.com", false),
+        ];
+        for (text, valid) in table {
+            assert_eq!(parse(text).is_ok(), *valid, "{text:?}: {:?}", parse(text));
+        }
+    }
+
+    /// RFC 8460 §3 record selection.
+    #[test]
+    fn rfc8460_3_classify_table() {
+        let table: &[(Lookup<TxtRecord>, Status)] = &[
+            (
+                txt(&["v=TLSRPTv1; rua=mailto:a@example.com"]),
+                Status::Valid,
+            ),
+            (
+                txt(&["other", "v=TLSRPTv1; rua=mailto:a@example.com"]),
+                Status::Valid,
+            ),
+            (
+                txt(&["v=TLSRPTv10; rua=mailto:a@example.com"]),
+                Status::Absent,
+            ),
+            (txt(&["v=STSv1; id=1"]), Status::Absent),
+            (
+                txt(&[
+                    "v=TLSRPTv1; rua=mailto:a@example.com",
+                    "v=TLSRPTv1; rua=mailto:b@example.com",
+                ]),
+                Status::Invalid,
+            ),
+            (txt(&["v=TLSRPTv1; rua=nope"]), Status::Invalid),
+            (Lookup::NoData, Status::Absent),
+            (Lookup::NxDomain, Status::Absent),
+            (Lookup::Failed(Failure::ServFail), Status::Error),
+        ];
+        for (lookup, want) in table {
+            assert_eq!(classify(lookup), *want, "{lookup:?}");
+        }
+    }
+
+    #[test]
+    fn display_round_trips() {
+        let record = parse("v=TLSRPTv1;rua=mailto:a@example.com , https://x.example/r").unwrap();
+        assert_eq!(parse(&record.to_string()).unwrap(), record);
+    }
 }

@@ -1,0 +1,235 @@
+//! Property tests: no input panics a parser or classifier, and
+//! parse → display → parse is stable wherever a record type has `Display`.
+
+#![allow(clippy::unwrap_used)] // tests may unwrap: a panic is the failure report
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use mailcensus_posture::dnssec::{self, DnssecEvidence};
+use mailcensus_posture::mx::{self, MxPosture, MxStatus};
+use mailcensus_posture::tags::{self, Syntax};
+use mailcensus_posture::{
+    Failure, Lookup, MxRecord, Outcome, TlsaRecord, TxtRecord, bimi, dane, dkim, dmarc, mta_sts,
+    tlsrpt,
+};
+use proptest::prelude::*;
+
+/// Fragments that steer random text towards the grammars' interesting corners.
+fn fragment() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("v=DMARC1".to_owned()),
+        Just("v=BIMI1".to_owned()),
+        Just("v=STSv1".to_owned()),
+        Just("v=TLSRPTv1".to_owned()),
+        Just(";".to_owned()),
+        Just(" ".to_owned()),
+        Just("=".to_owned()),
+        Just(",".to_owned()),
+        Just(":".to_owned()),
+        Just("!".to_owned()),
+        Just("p=reject".to_owned()),
+        Just("pct=".to_owned()),
+        Just("rua=mailto:a@b.example".to_owned()),
+        Just("l=https://x.example/l.svg".to_owned()),
+        Just("id=".to_owned()),
+        Just("fo=0:1".to_owned()),
+        "[a-z0-9]{0,6}",
+        "\\PC{0,4}",
+    ]
+}
+
+fn tagish() -> impl Strategy<Value = String> {
+    prop::collection::vec(fragment(), 0..16).prop_map(|parts| parts.concat())
+}
+
+fn lookup<T: std::fmt::Debug + Clone + 'static>(
+    item: impl Strategy<Value = T> + 'static,
+) -> impl Strategy<Value = Lookup<T>> {
+    prop_oneof![
+        prop::collection::vec(item, 0..4).prop_map(Lookup::from_records),
+        Just(Lookup::NoData),
+        Just(Lookup::NxDomain),
+        Just(Lookup::Failed(Failure::Timeout)),
+        Just(Lookup::Failed(Failure::ServFail)),
+    ]
+}
+
+fn txt_record() -> impl Strategy<Value = TxtRecord> {
+    prop_oneof![
+        tagish().prop_map(TxtRecord::single),
+        prop::collection::vec(prop::collection::vec(any::<u8>(), 0..40), 0..3)
+            .prop_map(|strings| TxtRecord { strings }),
+    ]
+}
+
+fn outcome() -> impl Strategy<Value = Outcome> {
+    prop_oneof![
+        Just(Outcome::Answer),
+        Just(Outcome::NoData),
+        Just(Outcome::NxDomain),
+        Just(Outcome::Failed(Failure::ServFail)),
+        Just(Outcome::Failed(Failure::Timeout)),
+    ]
+}
+
+/// Records built to parse, so the round trip is exercised, not skipped.
+fn valid_dmarc() -> impl Strategy<Value = String> {
+    let policy = prop_oneof![
+        Just("none"),
+        Just("quarantine"),
+        Just("reject"),
+        Just("REJECT")
+    ];
+    (
+        policy.clone(),
+        prop::option::of(policy),
+        prop::option::of(0u8..=100),
+        prop::option::of(prop_oneof![Just("y"), Just("n")]),
+        prop::collection::vec("[a-z]{1,8}@[a-z]{1,8}\\.example(![0-9]{1,3}[kmgt]?)?", 0..3),
+        prop::option::of(prop::collection::vec(
+            prop_oneof![Just("0"), Just("1"), Just("d"), Just("s")],
+            1..4,
+        )),
+    )
+        .prop_map(|(p, sp, pct, t, rua, fo)| {
+            let mut text = format!("v=DMARC1; p={p}");
+            if let Some(sp) = sp {
+                text.push_str(&format!(" ;sp = {sp}"));
+            }
+            if let Some(pct) = pct {
+                text.push_str(&format!("; pct={pct}"));
+            }
+            if let Some(t) = t {
+                text.push_str(&format!(";t={t}"));
+            }
+            if !rua.is_empty() {
+                let uris: Vec<String> = rua.iter().map(|a| format!("mailto:{a}")).collect();
+                text.push_str(&format!("; rua={}", uris.join(" , ")));
+            }
+            if let Some(fo) = fo {
+                text.push_str(&format!("; fo={}", fo.join(":")));
+            }
+            text
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn tag_list_parser_never_panics(text in tagish(), any_text in "\\PC*") {
+        for syntax in [Syntax::Dkim, Syntax::Strict] {
+            let _ = tags::parse(&text, syntax);
+            let _ = tags::parse(&any_text, syntax);
+        }
+    }
+
+    #[test]
+    fn record_parsers_never_panic(text in tagish()) {
+        let _ = dmarc::parse(&text);
+        let _ = bimi::parse(&text);
+        let _ = mta_sts::parse(&text);
+        let _ = tlsrpt::parse(&text);
+    }
+
+    #[test]
+    fn txt_classifiers_never_panic(
+        rrset in lookup(txt_record()),
+        auth in lookup(txt_record()),
+        domain in "[a-z]{1,10}\\.(example|co\\.uk|be)",
+    ) {
+        let names = dmarc::authorization_names(&domain, &rrset);
+        let auths: HashMap<String, Lookup<TxtRecord>> =
+            names.into_iter().map(|n| (n, auth.clone())).collect();
+        let posture = dmarc::classify(&domain, &rrset, &auths);
+        // A failure is never "absent" (DESIGN.md).
+        if rrset.outcome().is_failure() {
+            prop_assert_eq!(posture.status.label(), "error");
+        }
+        let _ = bimi::classify(&rrset);
+        let _ = mta_sts::classify(&rrset);
+        let _ = tlsrpt::classify(&rrset);
+    }
+
+    #[test]
+    fn mx_dane_dnssec_dkim_never_panic(
+        mx_lookup in lookup((any::<u16>(), prop_oneof![Just(".".to_owned()), "[A-Za-z.]{0,12}"])
+            .prop_map(|(preference, exchange)| MxRecord { preference, exchange })),
+        tlsa in lookup((0u8..6, 0u8..3, 0u8..4, prop::collection::vec(any::<u8>(), 0..70))
+            .prop_map(|(usage, selector, matching_type, data)| TlsaRecord { usage, selector, matching_type, data })),
+        ds in lookup(any::<u8>()),
+        dnskey in lookup(any::<u8>()),
+        flags in any::<(bool, bool)>(),
+        retry in prop::option::of(outcome()),
+        dkim_outcome in outcome(),
+    ) {
+        let mx_posture: MxPosture = mx::classify(&mx_lookup);
+        if mx_lookup.outcome().is_failure() {
+            prop_assert_eq!(mx_posture.status, MxStatus::Error);
+        }
+        let tlsa = Arc::new(tlsa);
+        let map: HashMap<String, Arc<Lookup<TlsaRecord>>> =
+            mx_posture.hosts.iter().map(|h| (h.clone(), Arc::clone(&tlsa))).collect();
+        let _ = dane::classify(&mx_posture, &map);
+        let evidence = DnssecEvidence {
+            ds,
+            ds_authenticated: flags.0,
+            dnskey,
+            dnskey_authenticated: flags.1,
+            checking_disabled_retry: retry,
+        };
+        let posture = dnssec::classify(&evidence);
+        prop_assert!(posture.algorithms.windows(2).all(|w| w[0] < w[1]));
+        let _ = dkim::classify(dkim_outcome);
+    }
+
+    #[test]
+    fn dmarc_display_round_trips(text in valid_dmarc()) {
+        let record = dmarc::parse(&text);
+        prop_assert!(record.is_ok(), "{:?}: {:?}", text, record);
+        let record = record.unwrap();
+        let shown = record.to_string();
+        prop_assert_eq!(dmarc::parse(&shown), Ok(record), "{}", shown);
+    }
+
+    #[test]
+    fn round_trips_hold_for_any_record_that_parses(text in tagish()) {
+        if let Ok(record) = dmarc::parse(&text) {
+            prop_assert_eq!(dmarc::parse(&record.to_string()), Ok(record));
+        }
+        if let Ok(record) = bimi::parse(&text) {
+            prop_assert_eq!(bimi::parse(&record.to_string()), Ok(record));
+        }
+        if let Ok(record) = mta_sts::parse(&text) {
+            prop_assert_eq!(mta_sts::parse(&record.to_string()), Ok(record));
+        }
+        if let Ok(record) = tlsrpt::parse(&text) {
+            prop_assert_eq!(tlsrpt::parse(&record.to_string()), Ok(record));
+        }
+    }
+
+    #[test]
+    fn mta_sts_and_tlsrpt_round_trip(
+        id in "[A-Za-z0-9]{1,32}",
+        ext in prop::option::of(("[a-z0-9][a-z0-9_.-]{0,8}", "[!-:<>-~]{1,10}")),
+        rua in prop::collection::vec("(mailto:[a-z]{1,5}@[a-z]{1,5}\\.example|https://[a-z]{1,5}\\.example/[a-z]{0,5})", 1..3),
+    ) {
+        let mut sts = format!("v=STSv1; id={id}");
+        let mut rpt = format!("v=TLSRPTv1; rua={}", rua.join(","));
+        if let Some((name, value)) = &ext
+            && !["v", "id", "rua"].iter().any(|t| name.eq_ignore_ascii_case(t))
+        {
+            sts.push_str(&format!(";{name}={value}"));
+            rpt.push_str(&format!(";{name}={value}"));
+        }
+        let record = mta_sts::parse(&sts);
+        prop_assert!(record.is_ok(), "{:?}: {:?}", sts, record);
+        let record = record.unwrap();
+        prop_assert_eq!(mta_sts::parse(&record.to_string()), Ok(record));
+        let record = tlsrpt::parse(&rpt);
+        prop_assert!(record.is_ok(), "{:?}: {:?}", rpt, record);
+        let record = record.unwrap();
+        prop_assert_eq!(tlsrpt::parse(&record.to_string()), Ok(record));
+    }
+}
