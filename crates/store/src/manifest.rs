@@ -1,0 +1,352 @@
+//! The run manifest: what a scan read, how, and which parts are complete.
+//!
+//! One JSON file per shard beside the parts,
+//! `DIR/scan_date=YYYY-MM-DD/_manifest-<shard>.json`, rewritten atomically
+//! (temporary file, fsync, rename, fsync of the directory) each time a part
+//! completes. A part is listed only after its own rename, so every listed
+//! part is complete; a part on disk that the manifest does not list is the
+//! trace of a crash between the two renames and is deleted on resume.
+
+use std::fs::{self, File};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use xxhash_rust::xxh3::Xxh3;
+
+use crate::error::{Result, StoreError, io};
+use crate::row::Counts;
+
+/// The `format` field of every manifest.
+pub const MANIFEST_FORMAT: &str = "mailcensus-manifest/1";
+
+/// One shard of a run: `index` of `count`, zero-based.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    /// Zero-based shard index.
+    pub index: u32,
+    /// Number of shards, at least 1.
+    pub count: u32,
+}
+
+impl Shard {
+    /// The only shard of an unsharded run.
+    pub const SINGLE: Shard = Shard { index: 0, count: 1 };
+
+    pub(crate) fn validate(self) -> Result<()> {
+        if self.count == 0 || self.index >= self.count {
+            return Err(StoreError::Config(format!(
+                "shard {}/{} is out of range",
+                self.index, self.count
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+/// An input file of the run, identified cheaply (see [`fingerprint`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputFile {
+    /// The path as given on the command line.
+    pub path: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// A content fingerprint; resume compares it, so a changed input is refused.
+    pub fingerprint: String,
+}
+
+/// A complete part.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartInfo {
+    /// Part sequence number within the shard.
+    pub part: u64,
+    /// File name within the partition directory.
+    pub file: String,
+    /// Rows in the part.
+    pub rows: u64,
+    /// First input sequence number the part covers (inclusive).
+    pub seq_start: u64,
+    /// End of the covered input range (exclusive): resume skips every input
+    /// item below the last part's `seq_end`.
+    pub seq_end: u64,
+    /// File size in bytes.
+    pub bytes: u64,
+    /// When the part was completed (RFC 3339, UTC).
+    pub written_at: String,
+}
+
+/// The manifest of one shard of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// [`MANIFEST_FORMAT`].
+    pub format: String,
+    /// [`crate::SCHEMA_VERSION`] of the parts.
+    pub schema_version: u32,
+    /// Version of the tool that started the run.
+    pub tool_version: String,
+    /// The scan's identifier (the `scan_id` column).
+    pub scan_id: String,
+    /// `YYYY-MM-DD`.
+    pub scan_date: String,
+    /// This manifest's shard.
+    pub shard: Shard,
+    /// The inputs, in command-line order.
+    pub inputs: Vec<InputFile>,
+    /// The upstream resolvers (every one used, across resumes).
+    pub resolvers: Vec<String>,
+    /// The scan's options, as the caller chose to record them.
+    pub options: serde_json::Value,
+    /// When the run started (RFC 3339, UTC).
+    pub started_at: String,
+    /// When it was resumed, oldest first.
+    #[serde(default)]
+    pub resumed_at: Vec<String>,
+    /// When it finished, or stopped (SIGINT); null while running or after a crash.
+    pub ended_at: Option<String>,
+    /// Whether every input item has been written: resume has nothing to do.
+    pub complete: bool,
+    /// Rows in the complete parts.
+    pub rows: u64,
+    /// Sum of the `queries` column over the complete parts.
+    pub queries: u64,
+    /// The input sequence number to continue from (the last part's `seq_end`).
+    pub next_seq: u64,
+    /// Value counts of the categorical columns over the complete parts
+    /// (column → value → rows; `null` counts deselected probes).
+    pub counts: Counts,
+    /// The complete parts, in order.
+    pub parts: Vec<PartInfo>,
+}
+
+impl Manifest {
+    /// Reads a manifest.
+    pub fn load(path: &Path) -> Result<Manifest> {
+        let text = fs::read_to_string(path).map_err(|e| StoreError::ManifestRead {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })?;
+        let manifest: Manifest =
+            serde_json::from_str(&text).map_err(|e| StoreError::ManifestRead {
+                path: path.to_owned(),
+                reason: e.to_string(),
+            })?;
+        if manifest.format != MANIFEST_FORMAT {
+            return Err(StoreError::ManifestRead {
+                path: path.to_owned(),
+                reason: format!(
+                    "unknown format {:?} (expected {MANIFEST_FORMAT:?})",
+                    manifest.format
+                ),
+            });
+        }
+        Ok(manifest)
+    }
+
+    /// Writes the manifest to `path` atomically: a reader (or a resume after a
+    /// crash) sees either the previous manifest or this one, never a mix.
+    pub fn write_atomic(&self, path: &Path) -> Result<()> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let tmp = dir.join(format!(".{name}.tmp"));
+        let mut text = serde_json::to_vec_pretty(self).map_err(|e| StoreError::ManifestRead {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })?;
+        text.push(b'\n');
+        let written = (|| {
+            let mut file = File::create(&tmp).map_err(io("cannot create manifest", &tmp))?;
+            file.write_all(&text)
+                .map_err(io("cannot write manifest", &tmp))?;
+            file.sync_all().map_err(io("cannot sync manifest", &tmp))?;
+            fs::rename(&tmp, path).map_err(io("cannot rename manifest into place", path))?;
+            sync_dir(dir)
+        })();
+        if written.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        written
+    }
+}
+
+/// Flushes a directory's entries, so a rename survives a power cut.
+pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io("cannot sync directory", dir))
+}
+
+/// `DIR/scan_date=YYYY-MM-DD`: the Hive-style partition of one scan date.
+pub fn partition_dir(out_dir: &Path, scan_date: &str) -> PathBuf {
+    out_dir.join(format!("scan_date={scan_date}"))
+}
+
+/// `_manifest-<shard>.json`, shard zero-padded to five digits. The leading `_`
+/// makes dataset readers (pyarrow, Spark, Trino) skip it as they skip `_SUCCESS`.
+pub fn manifest_file_name(shard: Shard) -> String {
+    format!("_manifest-{:05}.json", shard.index)
+}
+
+/// The manifest of a shard for a scan date.
+pub fn manifest_path(out_dir: &Path, scan_date: &str, shard: Shard) -> PathBuf {
+    partition_dir(out_dir, scan_date).join(manifest_file_name(shard))
+}
+
+/// `part-<shard>-<part>.parquet`, both zero-padded to five digits (wider if
+/// they ever exceed 99999, which keeps names unique but not sortable).
+pub fn part_file_name(shard: Shard, part: u64) -> String {
+    format!("part-{:05}-{part:05}.parquet", shard.index)
+}
+
+/// The temporary name a part is written under: hidden, and not matching
+/// `*.parquet`, so no reader's glob picks up an incomplete file.
+pub fn part_temp_name(shard: Shard, part: u64) -> String {
+    format!(".{}.tmp", part_file_name(shard, part))
+}
+
+const EDGE: u64 = 1 << 20;
+
+/// A cheap fingerprint of an input file: `xxh3:<hex>`, the XXH3-64 hash of its
+/// size, its first MiB and its last MiB (the whole file when it is smaller
+/// than 2 MiB). Reads at most 2 MiB whatever the file's size; a zone dump that
+/// was regenerated changes its serial near the top and its size.
+pub fn fingerprint(path: &Path) -> Result<InputFile> {
+    let mut file = File::open(path).map_err(io("cannot open input", path))?;
+    let size = file
+        .metadata()
+        .map_err(io("cannot stat input", path))?
+        .len();
+    let mut hasher = Xxh3::new();
+    hasher.update(&size.to_le_bytes());
+    let mut buf = Vec::with_capacity(EDGE as usize);
+    if size <= 2 * EDGE {
+        file.read_to_end(&mut buf)
+            .map_err(io("cannot read input", path))?;
+        hasher.update(&buf);
+    } else {
+        (&mut file)
+            .take(EDGE)
+            .read_to_end(&mut buf)
+            .map_err(io("cannot read input", path))?;
+        hasher.update(&buf);
+        buf.clear();
+        file.seek(SeekFrom::Start(size - EDGE))
+            .map_err(io("cannot read input", path))?;
+        file.take(EDGE)
+            .read_to_end(&mut buf)
+            .map_err(io("cannot read input", path))?;
+        hasher.update(&buf);
+    }
+    Ok(InputFile {
+        path: path.to_string_lossy().into_owned(),
+        size,
+        fingerprint: format!("xxh3:{:016x}", hasher.digest()),
+    })
+}
+
+pub(crate) fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// The unfinished runs of a shard under `out_dir`, oldest scan date first:
+/// lets `--resume` without `--scan-date` find a run started before midnight.
+/// Unreadable manifests are skipped (resume reports them when asked for that
+/// date explicitly).
+pub fn unfinished_runs(out_dir: &Path, shard: Shard) -> Result<Vec<Manifest>> {
+    let entries = match fs::read_dir(out_dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io("cannot list directory", out_dir)(e)),
+    };
+    let mut runs = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(io("cannot list directory", out_dir))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.starts_with("scan_date=") {
+            continue;
+        }
+        let path = entry.path().join(manifest_file_name(shard));
+        if let Ok(manifest) = Manifest::load(&path)
+            && !manifest.complete
+        {
+            runs.push(manifest);
+        }
+    }
+    runs.sort_by(|a, b| a.scan_date.cmp(&b.scan_date));
+    Ok(runs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_are_zero_padded_and_hidden_while_temporary() {
+        let cases = [
+            (
+                Shard::SINGLE,
+                0,
+                "part-00000-00000.parquet",
+                ".part-00000-00000.parquet.tmp",
+            ),
+            (
+                Shard { index: 3, count: 8 },
+                12,
+                "part-00003-00012.parquet",
+                ".part-00003-00012.parquet.tmp",
+            ),
+            (
+                Shard { index: 0, count: 1 },
+                123_456,
+                "part-00000-123456.parquet",
+                ".part-00000-123456.parquet.tmp",
+            ),
+        ];
+        for (shard, part, name, temp) in cases {
+            assert_eq!(part_file_name(shard, part), name);
+            assert_eq!(part_temp_name(shard, part), temp);
+        }
+        assert_eq!(
+            manifest_file_name(Shard { index: 7, count: 9 }),
+            "_manifest-00007.json"
+        );
+    }
+
+    #[test]
+    fn shard_range_is_checked() {
+        let cases = [
+            ((0, 1), true),
+            ((3, 4), true),
+            ((4, 4), false),
+            ((0, 0), false),
+        ];
+        for ((index, count), ok) in cases {
+            assert_eq!(
+                Shard { index, count }.validate().is_ok(),
+                ok,
+                "{index}/{count}"
+            );
+        }
+    }
+
+    #[test]
+    fn load_rejects_garbage_and_unknown_formats() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("_manifest-00000.json");
+        for text in ["", "{\"format\":", "{\"format\": \"other/9\"}"] {
+            std::fs::write(&path, text).unwrap();
+            assert!(
+                matches!(Manifest::load(&path), Err(StoreError::ManifestRead { .. })),
+                "{text:?}"
+            );
+        }
+    }
+}
