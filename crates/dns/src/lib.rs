@@ -1,14 +1,75 @@
 //! The mailcensus resolver engine.
 //!
-//! TODO(dns helper): transport, upstream pool, retries, rate limits, adaptive
-//! window, shared caches, probe plan. The public API below is what the `scan`
-//! command is written against; extend it, but keep these shapes.
+//! It runs the per-domain probe plan of `DESIGN.md` ("Probe plan") for millions
+//! of domains through one or more upstream resolvers, and hands each domain's
+//! [`DomainEvidence`] to [`mailcensus_posture::classify_domain`].
+//!
+//! Layers, bottom up:
+//! - **transport**: queries encoded with hickory-proto, sent
+//!   from a pool of UDP sockets on random ephemeral ports with random ids. A
+//!   response is accepted only when the socket, the source address, the id and
+//!   the question (name case-insensitively, type, class) match an outstanding
+//!   query (RFC 5452 §9.1); anything else is dropped and counted. EDNS0 with a
+//!   1232-byte buffer (the DNS Flag Day 2020 value); TC=1 repeats the query
+//!   over TCP with RFC 1035 §4.2.2 length-prefixed framing (RFC 7766 §5).
+//! - **politeness**: an adaptive (AIMD) window of queries in
+//!   flight between a floor and `concurrency`, a global `qps` cap and a
+//!   per-upstream cap, each governor limiter paced by one task.
+//! - **upstreams**: per-attempt timeout (early attempts use a retransmit
+//!   timeout from the measured round-trip time, RFC 6298), bounded retries
+//!   with backoff, a retry
+//!   goes to another upstream when there is one; an upstream that keeps timing
+//!   out is benched and probed back; when every upstream is benched the engine
+//!   pauses (circuit breaker) and says so through `tracing`.
+//! - **probes** ([`Engine`]): MX first, RFC 8020 short-circuit on NXDOMAIN,
+//!   then the other selected probes concurrently, with shared bounded caches
+//!   (in-flight de-duplication) for SPF include/redirect targets and for the
+//!   TLSA of MX hosts.
+//!
+//! Every query ends in exactly one outcome (answer, NODATA, NXDOMAIN or a
+//! [`Failure`](mailcensus_posture::Failure)); a failure is never turned into absence.
 #![deny(missing_docs)]
 
-use std::net::SocketAddr;
+mod cache;
+mod engine;
+mod limits;
+mod stats;
+mod transport;
+mod upstream;
+
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+use std::str::FromStr;
 use std::time::Duration;
 
 use mailcensus_posture::{DomainEvidence, Posture};
+
+pub use engine::Engine;
+pub use stats::StatsSnapshot;
+
+/// Errors of the engine's setup (queries themselves never error: they end in
+/// an [`mailcensus_posture::Outcome`]).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DnsError {
+    /// No upstream resolver was configured or found.
+    #[error("no upstream resolver configured")]
+    NoResolvers,
+    /// A setting is out of range.
+    #[error("invalid engine setting: {0}")]
+    InvalidConfig(String),
+    /// A `--probes` item is not a probe name.
+    #[error(
+        "unknown probe {0:?} (expected mx, spf, dmarc, dnssec, bimi, mta-sts, tlsrpt, dkim, dane or all)"
+    )]
+    UnknownProbe(String),
+    /// A socket could not be created or bound.
+    #[error("socket setup failed: {0}")]
+    Socket(#[from] std::io::Error),
+    /// `/etc/resolv.conf` lists no usable nameserver.
+    #[error("no nameserver found in {0}")]
+    NoSystemResolvers(String),
+}
 
 /// The probes of the plan in DESIGN.md, selectable with `--probes`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -30,8 +91,87 @@ pub enum Probe {
     Tlsrpt,
     /// `TXT _domainkey.<d>`.
     Dkim,
-    /// `TLSA _25._tcp.<mx host>`.
+    /// `TLSA _25._tcp.<mx host>` (needs the MX probe, which it turns on).
     Dane,
+}
+
+impl Probe {
+    /// Every probe, in plan order.
+    pub const ALL: [Probe; 9] = [
+        Probe::Mx,
+        Probe::Spf,
+        Probe::Dmarc,
+        Probe::Dnssec,
+        Probe::Bimi,
+        Probe::MtaSts,
+        Probe::Tlsrpt,
+        Probe::Dkim,
+        Probe::Dane,
+    ];
+
+    /// The name used by `--probes`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Probe::Mx => "mx",
+            Probe::Spf => "spf",
+            Probe::Dmarc => "dmarc",
+            Probe::Dnssec => "dnssec",
+            Probe::Bimi => "bimi",
+            Probe::MtaSts => "mta-sts",
+            Probe::Tlsrpt => "tlsrpt",
+            Probe::Dkim => "dkim",
+            Probe::Dane => "dane",
+        }
+    }
+}
+
+impl fmt::Display for Probe {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Probe {
+    type Err = DnsError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let wanted = s.trim().to_ascii_lowercase().replace('_', "-");
+        Probe::ALL
+            .iter()
+            .copied()
+            .find(|probe| probe.name() == wanted)
+            .ok_or_else(|| DnsError::UnknownProbe(s.to_string()))
+    }
+}
+
+/// A `--probes` list: comma-separated probe names (`mx,spf,dmarc`), or `all`.
+/// Duplicates are dropped, plan order is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProbeSet(pub Vec<Probe>);
+
+impl FromStr for ProbeSet {
+    type Err = DnsError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let mut chosen = Vec::new();
+        for item in s.split(',').map(str::trim).filter(|item| !item.is_empty()) {
+            if item.eq_ignore_ascii_case("all") {
+                chosen.extend(Probe::ALL);
+            } else {
+                chosen.push(item.parse::<Probe>()?);
+            }
+        }
+        if chosen.is_empty() {
+            return Err(DnsError::UnknownProbe(s.to_string()));
+        }
+        Ok(ProbeSet(
+            Probe::ALL
+                .iter()
+                .copied()
+                .filter(|probe| chosen.contains(probe))
+                .collect(),
+        ))
+    }
 }
 
 /// Engine settings. Building one makes no network call.
@@ -45,12 +185,108 @@ pub struct EngineConfig {
     pub qps: Option<u32>,
     /// Per-upstream rate cap, queries per second.
     pub qps_per_upstream: Option<u32>,
-    /// Per-attempt timeout.
+    /// Per-attempt timeout: the wait of a query's last attempt, and the cap
+    /// of the earlier attempts' retransmit timeout, which follows the
+    /// upstream's measured round-trip time (RFC 6298).
     pub timeout: Duration,
     /// Attempts after the first.
     pub retries: u32,
     /// The probes to run.
     pub probes: Vec<Probe>,
+    /// Burst allowed above the rate caps (queries); `None`: a hundredth of a
+    /// second's worth of the cap, at least 1.
+    pub rate_burst: Option<u32>,
+    /// Lower bound of the adaptive window.
+    pub window_floor: usize,
+    /// Domains probed at the same time by [`Engine::run`]; 0: half of
+    /// `concurrency`, at most 4,096.
+    pub domains_in_flight: usize,
+    /// How long a query waits, in total, for a benched upstream set to come
+    /// back (circuit breaker) before it fails with a timeout.
+    pub outage_patience: Duration,
+    /// Entries of each shared cache (SPF targets, TLSA of MX hosts).
+    pub cache_capacity: usize,
+    /// UDP sockets per address family.
+    pub udp_sockets: usize,
+}
+
+impl EngineConfig {
+    /// Defaults for these resolvers: every probe, 1,000 queries in flight, no
+    /// rate cap, 2 s timeout, 2 retries.
+    pub fn new(resolvers: Vec<SocketAddr>) -> Self {
+        EngineConfig {
+            resolvers,
+            concurrency: 1000,
+            qps: None,
+            qps_per_upstream: None,
+            timeout: Duration::from_secs(2),
+            retries: 2,
+            probes: Probe::ALL.to_vec(),
+            rate_burst: None,
+            window_floor: 32,
+            domains_in_flight: 0,
+            outage_patience: Duration::from_secs(120),
+            cache_capacity: 100_000,
+            udp_sockets: 8,
+        }
+    }
+
+    fn validate(&self) -> Result<(), DnsError> {
+        if self.resolvers.is_empty() {
+            return Err(DnsError::NoResolvers);
+        }
+        if self.concurrency == 0 {
+            return Err(DnsError::InvalidConfig(
+                "concurrency must be at least 1".into(),
+            ));
+        }
+        if self.timeout.is_zero() {
+            return Err(DnsError::InvalidConfig("timeout must be positive".into()));
+        }
+        if self.qps == Some(0) || self.qps_per_upstream == Some(0) {
+            return Err(DnsError::InvalidConfig("a qps cap must be positive".into()));
+        }
+        Ok(())
+    }
+}
+
+/// The nameservers of `/etc/resolv.conf`, port 53: the default upstreams.
+pub fn system_resolvers() -> Result<Vec<SocketAddr>, DnsError> {
+    let path = "/etc/resolv.conf";
+    let text = std::fs::read_to_string(path)?;
+    let found = parse_resolv_conf(&text);
+    if found.is_empty() {
+        return Err(DnsError::NoSystemResolvers(path.to_string()));
+    }
+    Ok(found)
+}
+
+fn parse_resolv_conf(text: &str) -> Vec<SocketAddr> {
+    text.lines()
+        .filter_map(|line| {
+            let mut words = line.split_whitespace();
+            if words.next()? != "nameserver" {
+                return None;
+            }
+            // A link-local IPv6 address may carry a zone (`fe80::1%eth0`).
+            let addr = words.next()?.split('%').next()?;
+            addr.parse::<IpAddr>()
+                .ok()
+                .map(|ip| SocketAddr::new(ip, 53))
+        })
+        .collect()
+}
+
+/// Parses `IP`, `IP:PORT`, `[IPv6]:PORT` (port 53 by default), for `--resolver`.
+pub fn parse_resolver(text: &str) -> Result<SocketAddr, DnsError> {
+    if let Ok(addr) = text.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    text.trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<IpAddr>()
+        .map(|ip| SocketAddr::new(ip, 53))
+        .map_err(|_| DnsError::InvalidConfig(format!("not a resolver address: {text:?}")))
 }
 
 /// One domain's result.
@@ -66,4 +302,57 @@ pub struct DomainResult {
     pub queries: u32,
     /// Wall time from first query to classification.
     pub elapsed: Duration,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn probe_lists_parse() {
+        let cases: &[(&str, Option<&[Probe]>)] = &[
+            ("mx", Some(&[Probe::Mx])),
+            (
+                "dmarc, MX,spf",
+                Some(&[Probe::Mx, Probe::Spf, Probe::Dmarc]),
+            ),
+            ("mta_sts,mta-sts", Some(&[Probe::MtaSts])),
+            ("all", Some(&Probe::ALL)),
+            ("mx,smtp", None),
+            ("", None),
+        ];
+        for (text, expected) in cases {
+            let parsed = text.parse::<ProbeSet>().ok().map(|set| set.0);
+            assert_eq!(parsed.as_deref(), *expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn resolv_conf_nameservers() {
+        let text = "# comment\nsearch example\nnameserver 127.0.0.53\nnameserver fe80::1%eth0\nnameserver bogus\noptions edns0\n";
+        let found = parse_resolv_conf(text);
+        assert_eq!(
+            found,
+            vec![
+                "127.0.0.53:53".parse::<SocketAddr>().unwrap(),
+                "[fe80::1]:53".parse::<SocketAddr>().unwrap(),
+            ]
+        );
+    }
+
+    #[test]
+    fn resolver_addresses() {
+        let cases = [
+            ("127.0.0.1", Some("127.0.0.1:53")),
+            ("127.0.0.1:5353", Some("127.0.0.1:5353")),
+            ("[::1]:5300", Some("[::1]:5300")),
+            ("::1", Some("[::1]:53")),
+            ("resolver.example", None),
+        ];
+        for (text, expected) in cases {
+            let parsed = parse_resolver(text).ok();
+            let expected = expected.map(|e| e.parse::<SocketAddr>().unwrap());
+            assert_eq!(parsed, expected, "{text}");
+        }
+    }
 }

@@ -1,0 +1,718 @@
+//! The engine: retries across upstreams, politeness, and the probe plan.
+
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use hickory_proto::dnssec::PublicKey;
+use hickory_proto::dnssec::rdata::DNSSECRData;
+use hickory_proto::op::{Message, ResponseCode};
+use hickory_proto::rr::{Name, RData, RecordType};
+use mailcensus_posture::dnssec::DnssecEvidence;
+use mailcensus_posture::{
+    DomainEvidence, Failure, Lookup, MxRecord, Outcome, TlsaRecord, TxtRecord, classify_domain,
+    dane, dmarc, spf,
+};
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinSet;
+
+use crate::cache::SharedCache;
+use crate::limits::{Pacer, Signal, Window};
+use crate::stats::{Counters, StatsSnapshot};
+use crate::transport::{QuerySpec, Transport};
+use crate::upstream::{Pick, Pool};
+use crate::{DnsError, DomainResult, EngineConfig, Probe};
+
+/// RFC 7208 §4.6.4: more than 10 DNS-querying terms make SPF `permerror`. The
+/// engine fetches include/redirect targets until one more than that has been
+/// reached, so the classifier sees the limit exceeded, and then stops.
+const SPF_FETCH_LIMIT: usize = 11;
+
+/// Backoff before a retry: grows per attempt, capped.
+fn backoff(attempt: u32) -> Duration {
+    Duration::from_millis(10u64.saturating_mul(1 << attempt.min(6))).min(Duration::from_millis(500))
+}
+
+struct Inner {
+    config: EngineConfig,
+    probes: HashSet<Probe>,
+    transport: Transport,
+    pool: Pool,
+    window: Window,
+    global: Option<Pacer>,
+    per_upstream: Vec<Pacer>,
+    counters: Arc<Counters>,
+    spf_cache: SharedCache<TxtRecord>,
+    tlsa_cache: SharedCache<TlsaRecord>,
+}
+
+/// The resolver engine. Cheap to clone (shared state); build it inside a
+/// tokio runtime.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Counts the queries one domain sent.
+type QueryCount = AtomicU32;
+
+impl Engine {
+    /// Binds the socket pool and starts the receivers and pacing tasks.
+    ///
+    /// Must be called inside a tokio runtime. DANE needs the MX hosts, so
+    /// selecting [`Probe::Dane`] turns [`Probe::Mx`] on as well.
+    pub fn new(config: EngineConfig) -> Result<Self, DnsError> {
+        config.validate()?;
+        let counters = Arc::new(Counters::default());
+        let transport =
+            Transport::new(&config.resolvers, config.udp_sockets, Arc::clone(&counters))?;
+        let mut probes: HashSet<Probe> = config.probes.iter().copied().collect();
+        if probes.contains(&Probe::Dane) {
+            probes.insert(Probe::Mx);
+        }
+        let global = config
+            .qps
+            .and_then(NonZeroU32::new)
+            .map(|qps| Pacer::new(qps, config.rate_burst));
+        let per_upstream = match config.qps_per_upstream.and_then(NonZeroU32::new) {
+            Some(qps) => config
+                .resolvers
+                .iter()
+                .map(|_| Pacer::new(qps, config.rate_burst))
+                .collect(),
+            None => Vec::new(),
+        };
+        let window = Window::new(
+            config.window_floor,
+            config.concurrency,
+            (config.timeout / 4).max(Duration::from_millis(10)),
+        );
+        let inner = Inner {
+            probes,
+            pool: Pool::new(&config.resolvers),
+            transport,
+            window,
+            global,
+            per_upstream,
+            counters,
+            spf_cache: SharedCache::new(config.cache_capacity),
+            tlsa_cache: SharedCache::new(config.cache_capacity),
+            config,
+        };
+        Ok(Engine {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// The engine's counters now.
+    pub fn stats(&self) -> StatsSnapshot {
+        self.inner
+            .counters
+            .snapshot(self.inner.window.limit() as u64)
+    }
+
+    /// `TXT <name>` through the engine (retries, caps), uncached.
+    pub async fn lookup_txt(&self, name: &str) -> Lookup<TxtRecord> {
+        let count = QueryCount::new(0);
+        self.txt(name, &count).await
+    }
+
+    /// `MX <name>` through the engine (retries, caps), uncached.
+    pub async fn lookup_mx(&self, name: &str) -> Lookup<MxRecord> {
+        let count = QueryCount::new(0);
+        self.mx(name, &count).await
+    }
+
+    /// Probes one domain with the configured probe set and classifies it.
+    pub async fn probe_domain(&self, domain: &str) -> DomainResult {
+        let start = Instant::now();
+        let count = QueryCount::new(0);
+        let domain = domain.trim_end_matches('.').to_ascii_lowercase();
+        let evidence = self.gather(&domain, &count).await;
+        let posture = classify_domain(&evidence);
+        Counters::bump(&self.inner.counters.domains);
+        DomainResult {
+            domain,
+            evidence,
+            posture,
+            queries: count.load(Ordering::Relaxed),
+            elapsed: start.elapsed(),
+        }
+    }
+
+    /// Probes every domain received on `input` and sends each result, with
+    /// the caller's tag, on `output`, at most `domains_in_flight` at a time
+    /// (default: half of `concurrency`, at most 4,096: more domains waiting
+    /// for window slots only add latency and memory). Results come in completion order; the
+    /// tag carries whatever the caller needs to restore its own order. Returns
+    /// when `input` is closed and every domain is done, or early if `output`
+    /// is closed.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        mut input: mpsc::Receiver<(String, T)>,
+        output: mpsc::Sender<(DomainResult, T)>,
+    ) {
+        let limit = match self.inner.config.domains_in_flight {
+            0 => (self.inner.config.concurrency / 2).clamp(1, 4096),
+            n => n,
+        };
+        let slots = Arc::new(Semaphore::new(limit));
+        let mut tasks = JoinSet::new();
+        while let Some((domain, tag)) = input.recv().await {
+            let Ok(slot) = Arc::clone(&slots).acquire_owned().await else {
+                break;
+            };
+            if output.is_closed() {
+                break;
+            }
+            let engine = self.clone();
+            let output = output.clone();
+            tasks.spawn(async move {
+                let result = engine.probe_domain(&domain).await;
+                let _ = output.send((result, tag)).await;
+                drop(slot);
+            });
+            while tasks.try_join_next().is_some() {}
+        }
+        while tasks.join_next().await.is_some() {}
+    }
+
+    fn selected(&self, probe: Probe) -> bool {
+        self.inner.probes.contains(&probe)
+    }
+
+    async fn gather(&self, domain: &str, count: &QueryCount) -> DomainEvidence {
+        let mut evidence = DomainEvidence {
+            domain: domain.to_string(),
+            // Without it a deselected DANE probe would read as "no TLSA found".
+            dane_skipped: !self.selected(Probe::Dane),
+            ..DomainEvidence::default()
+        };
+        if self.selected(Probe::Mx) {
+            let mx = self.mx(domain, count).await;
+            if matches!(mx, Lookup::NxDomain) {
+                // RFC 8020 §2: nothing exists below a name that does not exist.
+                self.fill_nxdomain(&mut evidence);
+                evidence.mx = Some(mx);
+                return evidence;
+            }
+            evidence.mx = Some(mx);
+        }
+        let mx_hosts = evidence.mx.as_ref().map(mx_hosts).unwrap_or_default();
+        let dmarc_name = format!("_dmarc.{domain}");
+        let bimi_name = format!("default._bimi.{domain}");
+        let mta_sts_name = format!("_mta-sts.{domain}");
+        let tlsrpt_name = format!("_smtp._tls.{domain}");
+        let dkim_name = format!("_domainkey.{domain}");
+        let (spf, dmarc, dnssec, bimi, mta_sts, tlsrpt, dkim, tlsa) = tokio::join!(
+            self.when(Probe::Spf, self.spf(domain, count)),
+            self.when(Probe::Dmarc, self.dmarc(domain, &dmarc_name, count)),
+            self.when(Probe::Dnssec, self.dnssec(domain, count)),
+            self.when(Probe::Bimi, self.txt(&bimi_name, count)),
+            self.when(Probe::MtaSts, self.txt(&mta_sts_name, count)),
+            self.when(Probe::Tlsrpt, self.txt(&tlsrpt_name, count)),
+            self.when(Probe::Dkim, self.txt(&dkim_name, count)),
+            self.when(Probe::Dane, self.tlsa_of(&mx_hosts, count)),
+        );
+        if let Some((apex, targets)) = spf {
+            evidence.apex_txt = Some(apex);
+            evidence.spf_targets = targets;
+        }
+        if let Some((record, authorizations)) = dmarc {
+            evidence.dmarc = Some(record);
+            evidence.dmarc_authorizations = authorizations;
+        }
+        evidence.dnssec = dnssec;
+        evidence.bimi = bimi;
+        evidence.mta_sts = mta_sts;
+        evidence.tlsrpt = tlsrpt;
+        evidence.dkim = dkim.map(|lookup| lookup.outcome());
+        evidence.tlsa = tlsa.unwrap_or_default();
+        evidence
+    }
+
+    async fn when<F: Future>(&self, probe: Probe, work: F) -> Option<F::Output> {
+        if self.selected(probe) {
+            Some(work.await)
+        } else {
+            None
+        }
+    }
+
+    fn fill_nxdomain(&self, evidence: &mut DomainEvidence) {
+        let nx = |probe| self.selected(probe).then_some(Lookup::NxDomain);
+        evidence.apex_txt = nx(Probe::Spf);
+        evidence.dmarc = nx(Probe::Dmarc);
+        evidence.bimi = nx(Probe::Bimi);
+        evidence.mta_sts = nx(Probe::MtaSts);
+        evidence.tlsrpt = nx(Probe::Tlsrpt);
+        evidence.dkim = self.selected(Probe::Dkim).then_some(Outcome::NxDomain);
+        evidence.dnssec = self.selected(Probe::Dnssec).then_some(DnssecEvidence {
+            ds: Lookup::NxDomain,
+            ds_authenticated: false,
+            dnskey: Lookup::NxDomain,
+            dnskey_authenticated: false,
+            checking_disabled_retry: None,
+        });
+    }
+
+    /// SPF: the apex TXT, then the include/redirect targets breadth-first
+    /// through the shared cache, until none is new or the limit is passed.
+    async fn spf(
+        &self,
+        domain: &str,
+        count: &QueryCount,
+    ) -> (Lookup<TxtRecord>, HashMap<String, Arc<Lookup<TxtRecord>>>) {
+        let apex = self.txt(domain, count).await;
+        let mut targets: HashMap<String, Arc<Lookup<TxtRecord>>> = HashMap::new();
+        let mut frontier = spf::targets_of(&apex);
+        while !frontier.is_empty() && targets.len() < SPF_FETCH_LIMIT {
+            let mut next = Vec::new();
+            for name in frontier {
+                if targets.len() >= SPF_FETCH_LIMIT || targets.contains_key(&name) {
+                    continue;
+                }
+                let (lookup, hit) = self
+                    .inner
+                    .spf_cache
+                    .get_or_fetch(&name, || self.txt(&name, count))
+                    .await;
+                if hit {
+                    Counters::bump(&self.inner.counters.cache_hits);
+                }
+                next.extend(spf::targets_of(&lookup));
+                targets.insert(name, lookup);
+            }
+            frontier = next;
+        }
+        (apex, targets)
+    }
+
+    /// DMARC: `_dmarc.<d>`, then the external report authorisations
+    /// (RFC 7489 §7.1).
+    async fn dmarc(
+        &self,
+        domain: &str,
+        name: &str,
+        count: &QueryCount,
+    ) -> (Lookup<TxtRecord>, HashMap<String, Lookup<TxtRecord>>) {
+        let record = self.txt(name, count).await;
+        let mut authorizations = HashMap::new();
+        for auth in dmarc::authorization_names(domain, &record) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = authorizations.entry(auth) {
+                let lookup = self.txt(slot.key(), count).await;
+                slot.insert(lookup);
+            }
+        }
+        (record, authorizations)
+    }
+
+    /// DNSSEC: DS and DNSKEY with DO=1, reading AD (RFC 4035 §3.2.3); a
+    /// SERVFAIL is retried with CD=1 (RFC 4035 §3.2.2) so a chain that does not
+    /// validate (the data comes back) is told from broken servers.
+    async fn dnssec(&self, domain: &str, count: &QueryCount) -> DnssecEvidence {
+        let (ds, dnskey) = tokio::join!(
+            self.query(domain, RecordType::DS, true, false, count),
+            self.query(domain, RecordType::DNSKEY, true, false, count),
+        );
+        let authenticated = |reply: &Result<Message, Failure>| {
+            reply
+                .as_ref()
+                .is_ok_and(|message| message.metadata.authentic_data)
+        };
+        let ds_authenticated = authenticated(&ds);
+        let dnskey_authenticated = authenticated(&dnskey);
+        let ds = to_lookup(ds, RecordType::DS, ds_algorithm);
+        let dnskey = to_lookup(dnskey, RecordType::DNSKEY, dnskey_algorithm);
+        let retry_type = if dnskey.failure() == Some(Failure::ServFail) {
+            Some(RecordType::DNSKEY)
+        } else if ds.failure() == Some(Failure::ServFail) {
+            Some(RecordType::DS)
+        } else {
+            None
+        };
+        let checking_disabled_retry = match retry_type {
+            Some(qtype) => {
+                let reply = self.query(domain, qtype, true, true, count).await;
+                Some(to_lookup(reply, qtype, |_| Some(())).outcome())
+            }
+            None => None,
+        };
+        DnssecEvidence {
+            ds,
+            ds_authenticated,
+            dnskey,
+            dnskey_authenticated,
+            checking_disabled_retry,
+        }
+    }
+
+    /// TLSA `_25._tcp.<host>` for each MX host, through the shared cache.
+    async fn tlsa_of(
+        &self,
+        hosts: &[String],
+        count: &QueryCount,
+    ) -> HashMap<String, Arc<Lookup<TlsaRecord>>> {
+        let mut found = HashMap::new();
+        for host in hosts {
+            if found.contains_key(host) {
+                continue;
+            }
+            let (lookup, hit) = self
+                .inner
+                .tlsa_cache
+                .get_or_fetch(host, || async {
+                    let reply = self
+                        .query(
+                            &dane::tlsa_name(host),
+                            RecordType::TLSA,
+                            false,
+                            false,
+                            count,
+                        )
+                        .await;
+                    to_lookup(reply, RecordType::TLSA, tlsa_record)
+                })
+                .await;
+            if hit {
+                Counters::bump(&self.inner.counters.cache_hits);
+            }
+            found.insert(host.clone(), lookup);
+        }
+        found
+    }
+
+    async fn txt(&self, name: &str, count: &QueryCount) -> Lookup<TxtRecord> {
+        let reply = self.query(name, RecordType::TXT, false, false, count).await;
+        to_lookup(reply, RecordType::TXT, txt_record)
+    }
+
+    async fn mx(&self, name: &str, count: &QueryCount) -> Lookup<MxRecord> {
+        let reply = self.query(name, RecordType::MX, false, false, count).await;
+        to_lookup(reply, RecordType::MX, mx_record)
+    }
+
+    /// One query with retries: a timeout or broken exchange is retried with
+    /// backoff; SERVFAIL and REFUSED are retried only on another upstream (the
+    /// same one would most likely say the same); every other reply is final.
+    async fn query(
+        &self,
+        name: &str,
+        qtype: RecordType,
+        dnssec_ok: bool,
+        checking_disabled: bool,
+        count: &QueryCount,
+    ) -> Result<Message, Failure> {
+        let Ok(name) = Name::from_ascii(format!("{}.", name.trim_end_matches('.'))) else {
+            // Not a name DNS can carry (a label over 63 octets, a name over
+            // 255): the query cannot be formed, never sent.
+            return Err(Failure::FormErr);
+        };
+        let spec = QuerySpec {
+            name,
+            qtype,
+            dnssec_ok,
+            checking_disabled,
+        };
+        let inner = &self.inner;
+        let attempts = inner.config.retries.saturating_add(1);
+        let mut previous = None;
+        let mut last_failure = Failure::Timeout;
+        let mut patience = inner.config.outage_patience;
+        let mut attempt = 0;
+        while attempt < attempts {
+            let (index, upstream, probe) = match inner.pool.pick(previous, &inner.counters) {
+                Pick::Use { index, addr, probe } => (index, addr, probe),
+                Pick::Wait(wait) => {
+                    // Circuit breaker open: wait without spending an attempt.
+                    if patience.is_zero() {
+                        return Err(Failure::Timeout);
+                    }
+                    let wait = wait.min(patience);
+                    let held = Instant::now();
+                    inner.pool.hold(wait).await;
+                    patience = patience.saturating_sub(held.elapsed());
+                    continue;
+                }
+            };
+            if attempt > 0 {
+                Counters::bump(&inner.counters.retries);
+            }
+            attempt += 1;
+            // Early attempts use the upstream's retransmit timeout so a lost
+            // datagram costs little; the last one waits the full timeout, so
+            // a slow but working resolver still gets its answer in.
+            let timeout = if attempt < attempts {
+                inner.pool.retransmit_timeout(index, inner.config.timeout)
+            } else {
+                inner.config.timeout
+            };
+            let reply = self.attempt(index, upstream, &spec, count, timeout).await;
+            match reply {
+                Ok(message) => {
+                    inner.pool.answered(index);
+                    match message.metadata.response_code {
+                        ResponseCode::ServFail | ResponseCode::Refused
+                            if inner.pool.len() > 1 && attempt < attempts =>
+                        {
+                            previous = Some(index);
+                            last_failure = rcode_failure(message.metadata.response_code);
+                            continue;
+                        }
+                        _ => return Ok(message),
+                    }
+                }
+                Err(failure @ (Failure::Timeout | Failure::Transport)) => {
+                    inner.pool.lost(index, probe);
+                    last_failure = failure;
+                    previous = Some(index);
+                    if attempt < attempts {
+                        tokio::time::sleep(backoff(attempt)).await;
+                    }
+                }
+                Err(failure) => return Err(failure),
+            }
+        }
+        Err(last_failure)
+    }
+
+    async fn attempt(
+        &self,
+        index: usize,
+        upstream: SocketAddr,
+        spec: &QuerySpec,
+        count: &QueryCount,
+        timeout: Duration,
+    ) -> Result<Message, Failure> {
+        let inner = &self.inner;
+        if let Some(pacer) = inner.per_upstream.get(index) {
+            pacer.acquire().await;
+        }
+        if let Some(pacer) = &inner.global {
+            pacer.acquire().await;
+        }
+        let Some(permit) = inner.window.acquire().await else {
+            return Err(Failure::Transport);
+        };
+        count.fetch_add(1, Ordering::Relaxed);
+        let sent = Instant::now();
+        let reply = inner.transport.exchange(upstream, spec, timeout).await;
+        let signal = match &reply {
+            Ok(_) => {
+                inner.pool.sample(index, sent.elapsed());
+                Signal::Delivered
+            }
+            Err(Failure::Timeout) => Signal::Lost(sent),
+            Err(_) => Signal::Neutral,
+        };
+        inner.window.release(permit, signal);
+        reply
+    }
+}
+
+fn rcode_failure(code: ResponseCode) -> Failure {
+    match code {
+        ResponseCode::ServFail => Failure::ServFail,
+        ResponseCode::Refused => Failure::Refused,
+        ResponseCode::FormErr => Failure::FormErr,
+        other => Failure::OtherRcode(u16::from(other)),
+    }
+}
+
+/// The records of `qtype` in the answer section, or the negative or failed
+/// outcome. A record of the asked type whose data is not what that type must
+/// carry makes the whole lookup malformed: partial RRsets would be misread.
+fn to_lookup<T>(
+    reply: Result<Message, Failure>,
+    qtype: RecordType,
+    extract: impl Fn(&RData) -> Option<T>,
+) -> Lookup<T> {
+    let message = match reply {
+        Ok(message) => message,
+        Err(failure) => return Lookup::Failed(failure),
+    };
+    match message.metadata.response_code {
+        ResponseCode::NoError => {}
+        ResponseCode::NXDomain => return Lookup::NxDomain,
+        other => return Lookup::Failed(rcode_failure(other)),
+    }
+    let mut records = Vec::new();
+    for record in message.answers.iter().filter(|r| r.record_type() == qtype) {
+        match extract(&record.data) {
+            Some(value) => records.push(value),
+            None => return Lookup::Failed(Failure::Malformed),
+        }
+    }
+    Lookup::from_records(records)
+}
+
+fn txt_record(data: &RData) -> Option<TxtRecord> {
+    match data {
+        RData::TXT(txt) => Some(TxtRecord {
+            strings: txt.txt_data.iter().map(|s| s.to_vec()).collect(),
+        }),
+        _ => None,
+    }
+}
+
+fn mx_record(data: &RData) -> Option<MxRecord> {
+    match data {
+        RData::MX(mx) => Some(MxRecord {
+            preference: mx.preference,
+            exchange: mx.exchange.to_ascii(),
+        }),
+        _ => None,
+    }
+}
+
+fn tlsa_record(data: &RData) -> Option<TlsaRecord> {
+    match data {
+        RData::TLSA(tlsa) => Some(TlsaRecord {
+            usage: u8::from(tlsa.cert_usage),
+            selector: u8::from(tlsa.selector),
+            matching_type: u8::from(tlsa.matching),
+            data: tlsa.cert_data.clone(),
+        }),
+        _ => None,
+    }
+}
+
+fn ds_algorithm(data: &RData) -> Option<u8> {
+    match data {
+        RData::DNSSEC(DNSSECRData::DS(ds)) => Some(u8::from(ds.algorithm())),
+        _ => None,
+    }
+}
+
+fn dnskey_algorithm(data: &RData) -> Option<u8> {
+    match data {
+        RData::DNSSEC(DNSSECRData::DNSKEY(key)) => Some(u8::from(key.public_key().algorithm())),
+        _ => None,
+    }
+}
+
+/// The MX hosts to ask TLSA for: exchanges, lowercase, without the trailing
+/// dot, null MX (`.`) excluded, each once.
+fn mx_hosts(mx: &Lookup<MxRecord>) -> Vec<String> {
+    let mut hosts: Vec<String> = Vec::new();
+    for record in mx.records() {
+        let host = record.exchange.trim_end_matches('.').to_ascii_lowercase();
+        if !host.is_empty() && !hosts.contains(&host) {
+            hosts.push(host);
+        }
+    }
+    hosts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hickory_proto::op::{MessageType, OpCode};
+    use hickory_proto::rr::Record;
+    use hickory_proto::rr::rdata::{MX, TXT};
+
+    fn reply(code: ResponseCode, answers: Vec<Record>) -> Result<Message, Failure> {
+        let mut message = Message::new(1, MessageType::Response, OpCode::Query);
+        message.metadata.response_code = code;
+        message.answers = answers;
+        Ok(message)
+    }
+
+    fn name(text: &str) -> Name {
+        Name::from_ascii(text).unwrap()
+    }
+
+    #[test]
+    fn replies_map_to_exactly_one_outcome() {
+        let txt = Record::from_rdata(
+            name("a.mcdns."),
+            60,
+            RData::TXT(TXT::new(vec!["v=spf1 -all".into()])),
+        );
+        let mx = Record::from_rdata(
+            name("a.mcdns."),
+            60,
+            RData::MX(MX::new(10, name("mx.a.mcdns."))),
+        );
+        let cases: Vec<(Result<Message, Failure>, Lookup<TxtRecord>)> = vec![
+            (
+                reply(ResponseCode::NoError, vec![txt.clone()]),
+                Lookup::Records(vec![TxtRecord::single("v=spf1 -all")]),
+            ),
+            // A CNAME-like extra of another type is not an answer to TXT.
+            (
+                reply(ResponseCode::NoError, vec![mx.clone()]),
+                Lookup::NoData,
+            ),
+            (reply(ResponseCode::NoError, vec![]), Lookup::NoData),
+            (reply(ResponseCode::NXDomain, vec![]), Lookup::NxDomain),
+            (
+                reply(ResponseCode::ServFail, vec![]),
+                Lookup::Failed(Failure::ServFail),
+            ),
+            (
+                reply(ResponseCode::Refused, vec![]),
+                Lookup::Failed(Failure::Refused),
+            ),
+            (
+                reply(ResponseCode::FormErr, vec![]),
+                Lookup::Failed(Failure::FormErr),
+            ),
+            (
+                reply(ResponseCode::NotImp, vec![]),
+                Lookup::Failed(Failure::OtherRcode(4)),
+            ),
+            (Err(Failure::Timeout), Lookup::Failed(Failure::Timeout)),
+            (Err(Failure::Malformed), Lookup::Failed(Failure::Malformed)),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(to_lookup(input, RecordType::TXT, txt_record), expected);
+        }
+        // A record of the asked type with the wrong data is malformed.
+        let wrong = Record::from_rdata(
+            name("a.mcdns."),
+            60,
+            RData::Unknown {
+                code: RecordType::TXT,
+                rdata: hickory_proto::rr::rdata::NULL::with(vec![0xff]),
+            },
+        );
+        let mut message = reply(ResponseCode::NoError, vec![]).unwrap();
+        message.answers.push(wrong);
+        assert_eq!(
+            to_lookup(Ok(message), RecordType::TXT, txt_record),
+            Lookup::Failed(Failure::Malformed)
+        );
+    }
+
+    #[test]
+    fn mx_hosts_skip_null_mx_and_duplicates() {
+        let lookup = Lookup::Records(vec![
+            MxRecord {
+                preference: 10,
+                exchange: "MX1.Example.mcdns.".into(),
+            },
+            MxRecord {
+                preference: 20,
+                exchange: "mx1.example.mcdns".into(),
+            },
+            MxRecord {
+                preference: 0,
+                exchange: ".".into(),
+            },
+        ]);
+        assert_eq!(mx_hosts(&lookup), vec!["mx1.example.mcdns".to_string()]);
+        assert!(mx_hosts(&Lookup::Failed(Failure::Timeout)).is_empty());
+    }
+}

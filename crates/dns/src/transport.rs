@@ -1,0 +1,487 @@
+//! One attempt of one query: UDP from a socket pool, TCP when truncated.
+//!
+//! Matching follows RFC 5452 §9.1: a response is accepted only when it comes
+//! from the address the query went to, on the socket it left from, with the
+//! query's id and the query's question (name compared case-insensitively,
+//! RFC 4343 §3). Anything else is dropped and counted; it can never complete
+//! another query, so a hostile or confused sender cannot make a domain look
+//! like it has (or lacks) a record.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use hickory_proto::op::{Edns, Header, Message, MessageType, OpCode, Query};
+use hickory_proto::rr::{DNSClass, Name, RecordType};
+use hickory_proto::serialize::binary::{BinDecodable, BinDecoder};
+use mailcensus_posture::Failure;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpStream, UdpSocket};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::DnsError;
+use crate::stats::Counters;
+
+/// The EDNS0 UDP payload size we advertise: large enough for most answers,
+/// small enough to avoid IP fragmentation (DNS Flag Day 2020).
+pub(crate) const EDNS_PAYLOAD: u16 = 1232;
+
+/// Ids of queries that timed out recently, per socket, to tell a late answer
+/// from an unsolicited one.
+const RECENT_EXPIRED: usize = 1024;
+
+/// What to ask.
+#[derive(Debug, Clone)]
+pub(crate) struct QuerySpec {
+    pub name: Name,
+    pub qtype: RecordType,
+    /// EDNS DO bit (RFC 3225): ask for DNSSEC records and AD.
+    pub dnssec_ok: bool,
+    /// CD bit (RFC 4035 §3.2.2): skip validation, to tell bogus from broken.
+    pub checking_disabled: bool,
+}
+
+type Reply = Result<Message, Failure>;
+
+struct Pending {
+    upstream: SocketAddr,
+    name: Name,
+    qtype: RecordType,
+    tx: oneshot::Sender<Reply>,
+}
+
+#[derive(Default)]
+struct Table {
+    pending: HashMap<u16, Pending>,
+    expired: VecDeque<u16>,
+}
+
+struct Slot {
+    socket: UdpSocket,
+    table: Mutex<Table>,
+}
+
+impl Slot {
+    fn table(&self) -> MutexGuard<'_, Table> {
+        // A panic while holding the lock cannot leave the table inconsistent
+        // in a way that matters more than losing the whole engine would.
+        self.table
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn register(
+        &self,
+        upstream: SocketAddr,
+        spec: &QuerySpec,
+    ) -> Option<(u16, oneshot::Receiver<Reply>)> {
+        let mut table = self.table();
+        // Random ids (RFC 5452 §4.3); a few tries find a free one unless the
+        // socket is nearly full, in which case the caller tries another socket.
+        for _ in 0..16 {
+            let id: u16 = rand::random();
+            if let std::collections::hash_map::Entry::Vacant(slot) = table.pending.entry(id) {
+                let (tx, rx) = oneshot::channel();
+                slot.insert(Pending {
+                    upstream,
+                    name: spec.name.clone(),
+                    qtype: spec.qtype,
+                    tx,
+                });
+                return Some((id, rx));
+            }
+        }
+        None
+    }
+
+    /// Forgets a query that will not be answered (timeout or cancellation).
+    fn forget(&self, id: u16) {
+        let mut table = self.table();
+        if table.pending.remove(&id).is_some() {
+            if table.expired.len() >= RECENT_EXPIRED {
+                table.expired.pop_front();
+            }
+            table.expired.push_back(id);
+        }
+    }
+
+    fn dispatch(&self, bytes: &[u8], source: SocketAddr, counters: &Counters) {
+        Counters::bump(&counters.received);
+        let mut decoder = BinDecoder::new(bytes);
+        let Ok(header) = Header::read(&mut decoder) else {
+            Counters::bump(&counters.unsolicited);
+            return;
+        };
+        let id = header.metadata.id;
+        let mut table = self.table();
+        let Some(pending) = table.pending.get(&id) else {
+            if table.expired.contains(&id) {
+                Counters::bump(&counters.late);
+            } else {
+                Counters::bump(&counters.unsolicited);
+            }
+            return;
+        };
+        if pending.upstream != source
+            || header.metadata.message_type != MessageType::Response
+            || header.counts.queries != 1
+        {
+            Counters::bump(&counters.mismatched);
+            return;
+        }
+        let Ok(question) = Query::read(&mut decoder) else {
+            Counters::bump(&counters.mismatched);
+            return;
+        };
+        if question.query_type != pending.qtype
+            || question.query_class != DNSClass::IN
+            || question.name != pending.name
+        {
+            Counters::bump(&counters.mismatched);
+            return;
+        }
+        let Some(pending) = table.pending.remove(&id) else {
+            return;
+        };
+        drop(table);
+        // The header and question are ours: whatever follows belongs to this
+        // query, so an undecodable rest is this query's malformed answer.
+        let reply = Message::from_vec(bytes).map_err(|_| {
+            Counters::bump(&counters.malformed);
+            Failure::Malformed
+        });
+        Counters::bump(&counters.accepted);
+        // The receiver may have given up meanwhile; nothing to do then.
+        let _ = pending.tx.send(reply);
+    }
+}
+
+/// Removes the pending entry when the waiting future ends for any reason.
+struct PendingGuard<'a> {
+    slot: &'a Slot,
+    id: u16,
+}
+
+impl Drop for PendingGuard<'_> {
+    fn drop(&mut self) {
+        self.slot.forget(self.id);
+    }
+}
+
+/// The UDP socket pool and the TCP fallback.
+pub(crate) struct Transport {
+    v4: Vec<Arc<Slot>>,
+    v6: Vec<Arc<Slot>>,
+    next: AtomicUsize,
+    receivers: Vec<JoinHandle<()>>,
+    counters: Arc<Counters>,
+}
+
+impl Drop for Transport {
+    fn drop(&mut self) {
+        for task in &self.receivers {
+            task.abort();
+        }
+    }
+}
+
+fn bind_udp(local: SocketAddr) -> Result<UdpSocket, DnsError> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let domain = if local.is_ipv4() {
+        Domain::IPV4
+    } else {
+        Domain::IPV6
+    };
+    let socket = Socket::new(domain, Type::DGRAM, Some(Protocol::UDP))?;
+    // A large receive buffer keeps answers to a full window from being dropped
+    // by our own kernel; the kernel caps it at net.core.rmem_max.
+    let _ = socket.set_recv_buffer_size(8 << 20);
+    let _ = socket.set_send_buffer_size(4 << 20);
+    socket.set_nonblocking(true)?;
+    // Port 0: the kernel picks a random ephemeral port (RFC 5452 §9.2).
+    socket.bind(&local.into())?;
+    Ok(UdpSocket::from_std(socket.into())?)
+}
+
+impl Transport {
+    /// Binds `per_family` sockets for each address family the upstreams use,
+    /// on loopback when every upstream of that family is on loopback.
+    /// Must be called inside a tokio runtime: it spawns one receiver per socket.
+    pub fn new(
+        upstreams: &[SocketAddr],
+        per_family: usize,
+        counters: Arc<Counters>,
+    ) -> Result<Self, DnsError> {
+        let per_family = per_family.max(1);
+        let mut transport = Transport {
+            v4: Vec::new(),
+            v6: Vec::new(),
+            next: AtomicUsize::new(0),
+            receivers: Vec::new(),
+            counters,
+        };
+        let v4: Vec<_> = upstreams.iter().filter(|a| a.is_ipv4()).collect();
+        let v6: Vec<_> = upstreams.iter().filter(|a| a.is_ipv6()).collect();
+        if !v4.is_empty() {
+            let local = if v4.iter().all(|a| a.ip().is_loopback()) {
+                IpAddr::V4(Ipv4Addr::LOCALHOST)
+            } else {
+                IpAddr::V4(Ipv4Addr::UNSPECIFIED)
+            };
+            for _ in 0..per_family {
+                let slot = transport.spawn_slot(SocketAddr::new(local, 0))?;
+                transport.v4.push(slot);
+            }
+        }
+        if !v6.is_empty() {
+            let local = if v6.iter().all(|a| a.ip().is_loopback()) {
+                IpAddr::V6(Ipv6Addr::LOCALHOST)
+            } else {
+                IpAddr::V6(Ipv6Addr::UNSPECIFIED)
+            };
+            for _ in 0..per_family {
+                let slot = transport.spawn_slot(SocketAddr::new(local, 0))?;
+                transport.v6.push(slot);
+            }
+        }
+        Ok(transport)
+    }
+
+    fn spawn_slot(&mut self, local: SocketAddr) -> Result<Arc<Slot>, DnsError> {
+        let slot = Arc::new(Slot {
+            socket: bind_udp(local)?,
+            table: Mutex::new(Table::default()),
+        });
+        let receiver = Arc::clone(&slot);
+        let counters = Arc::clone(&self.counters);
+        self.receivers.push(tokio::spawn(async move {
+            let mut buf = vec![0u8; 65_535];
+            loop {
+                match receiver.socket.recv_from(&mut buf).await {
+                    Ok((len, source)) => {
+                        if let Some(bytes) = buf.get(..len) {
+                            receiver.dispatch(bytes, source, &counters);
+                        }
+                    }
+                    // ICMP errors surface here on some systems; the query they
+                    // belong to will time out and be retried.
+                    Err(_) => Counters::bump(&counters.transport_errors),
+                }
+            }
+        }));
+        Ok(slot)
+    }
+
+    fn slots_for(&self, upstream: SocketAddr) -> &[Arc<Slot>] {
+        if upstream.is_ipv4() {
+            &self.v4
+        } else {
+            &self.v6
+        }
+    }
+
+    /// One attempt: UDP, then TCP when the answer is truncated (RFC 7766 §5).
+    pub async fn exchange(
+        &self,
+        upstream: SocketAddr,
+        spec: &QuerySpec,
+        timeout: Duration,
+    ) -> Reply {
+        let reply = self.exchange_udp(upstream, spec, timeout).await?;
+        if reply.metadata.truncation {
+            Counters::bump(&self.counters.truncated);
+            return self.exchange_tcp(upstream, spec, timeout).await;
+        }
+        Ok(reply)
+    }
+
+    async fn exchange_udp(
+        &self,
+        upstream: SocketAddr,
+        spec: &QuerySpec,
+        timeout: Duration,
+    ) -> Reply {
+        let slots = self.slots_for(upstream);
+        if slots.is_empty() {
+            return Err(Failure::Transport);
+        }
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        let mut registered = None;
+        for offset in 0..slots.len() {
+            let Some(slot) = slots.get((start + offset) % slots.len()) else {
+                continue;
+            };
+            if let Some((id, rx)) = slot.register(upstream, spec) {
+                registered = Some((slot, id, rx));
+                break;
+            }
+        }
+        let Some((slot, id, rx)) = registered else {
+            Counters::bump(&self.counters.transport_errors);
+            return Err(Failure::Transport);
+        };
+        let guard = PendingGuard { slot, id };
+        let bytes = encode(id, spec)?;
+        if slot.socket.send_to(&bytes, upstream).await.is_err() {
+            Counters::bump(&self.counters.transport_errors);
+            return Err(Failure::Transport);
+        }
+        Counters::bump(&self.counters.sent_udp);
+        let outcome = match tokio::time::timeout(timeout, rx).await {
+            Ok(Ok(reply)) => reply,
+            Ok(Err(_)) => Err(Failure::Transport),
+            Err(_) => {
+                Counters::bump(&self.counters.timeouts);
+                Err(Failure::Timeout)
+            }
+        };
+        drop(guard);
+        outcome
+    }
+
+    async fn exchange_tcp(
+        &self,
+        upstream: SocketAddr,
+        spec: &QuerySpec,
+        timeout: Duration,
+    ) -> Reply {
+        Counters::bump(&self.counters.sent_tcp);
+        let id: u16 = rand::random();
+        let bytes = encode(id, spec)?;
+        let exchange = async {
+            let mut stream = TcpStream::connect(upstream)
+                .await
+                .map_err(|_| Failure::Transport)?;
+            let _ = stream.set_nodelay(true);
+            let len = u16::try_from(bytes.len()).map_err(|_| Failure::FormErr)?;
+            let mut framed = Vec::with_capacity(bytes.len() + 2);
+            framed.extend_from_slice(&len.to_be_bytes());
+            framed.extend_from_slice(&bytes);
+            stream
+                .write_all(&framed)
+                .await
+                .map_err(|_| Failure::Transport)?;
+            let mut prefix = [0u8; 2];
+            stream
+                .read_exact(&mut prefix)
+                .await
+                .map_err(|_| Failure::Transport)?;
+            let mut body = vec![0u8; usize::from(u16::from_be_bytes(prefix))];
+            stream
+                .read_exact(&mut body)
+                .await
+                .map_err(|_| Failure::Transport)?;
+            Ok::<_, Failure>(body)
+        };
+        let body = match tokio::time::timeout(timeout, exchange).await {
+            Ok(Ok(body)) => body,
+            Ok(Err(failure)) => {
+                Counters::bump(&self.counters.transport_errors);
+                return Err(failure);
+            }
+            Err(_) => {
+                Counters::bump(&self.counters.timeouts);
+                return Err(Failure::Timeout);
+            }
+        };
+        let Ok(message) = Message::from_vec(&body) else {
+            Counters::bump(&self.counters.malformed);
+            return Err(Failure::Malformed);
+        };
+        let matches = message.metadata.id == id
+            && message.metadata.message_type == MessageType::Response
+            && message.queries.len() == 1
+            && message.queries.first().is_some_and(|q| {
+                q.query_type == spec.qtype && q.query_class == DNSClass::IN && q.name == spec.name
+            });
+        if !matches {
+            // Our own connection answered another question: the server is
+            // broken, and this answer must not count for the query.
+            Counters::bump(&self.counters.mismatched);
+            return Err(Failure::Malformed);
+        }
+        Counters::bump(&self.counters.accepted);
+        Ok(message)
+    }
+}
+
+/// Encodes a recursive query with EDNS0 (RFC 6891), DO and CD as asked.
+pub(crate) fn encode(id: u16, spec: &QuerySpec) -> Result<Vec<u8>, Failure> {
+    let mut message = Message::new(id, MessageType::Query, OpCode::Query);
+    message.metadata.recursion_desired = true;
+    message.metadata.checking_disabled = spec.checking_disabled;
+    let mut query = Query::query(spec.name.clone(), spec.qtype);
+    query.set_query_class(DNSClass::IN);
+    message.add_query(query);
+    let mut edns = Edns::new();
+    edns.set_max_payload(EDNS_PAYLOAD);
+    edns.set_dnssec_ok(spec.dnssec_ok);
+    message.set_edns(edns);
+    // Only a name we could not encode gets here; the query was never sent.
+    message.to_vec().map_err(|_| Failure::FormErr)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(name: &str, qtype: RecordType) -> QuerySpec {
+        QuerySpec {
+            name: Name::from_ascii(name).unwrap(),
+            qtype,
+            dnssec_ok: true,
+            checking_disabled: true,
+        }
+    }
+
+    #[test]
+    fn encoded_query_carries_edns_do_and_cd() {
+        let bytes = encode(0x1234, &spec("example.mcdns.", RecordType::DS)).unwrap();
+        let message = Message::from_vec(&bytes).unwrap();
+        assert_eq!(message.metadata.id, 0x1234);
+        assert!(message.metadata.recursion_desired);
+        assert!(message.metadata.checking_disabled);
+        let edns = message.edns.as_ref().unwrap();
+        assert_eq!(edns.max_payload(), EDNS_PAYLOAD);
+        assert!(edns.flags().dnssec_ok);
+        assert_eq!(message.queries.len(), 1);
+        assert_eq!(message.queries[0].query_type, RecordType::DS);
+    }
+
+    /// A response to a query we never sent, and bytes too short to be DNS,
+    /// are counted and dropped without touching the pending table.
+    #[tokio::test]
+    async fn unsolicited_and_short_datagrams_are_dropped() {
+        let counters = Arc::new(Counters::default());
+        let slot = Slot {
+            socket: bind_udp("127.0.0.1:0".parse().unwrap()).unwrap(),
+            table: Mutex::new(Table::default()),
+        };
+        let upstream: SocketAddr = "127.0.0.1:53".parse().unwrap();
+        let q = spec("a.mcdns.", RecordType::TXT);
+        let (id, mut rx) = slot.register(upstream, &q).unwrap();
+        let mut other = Message::new(id.wrapping_add(1), MessageType::Response, OpCode::Query);
+        other.add_query(Query::query(q.name.clone(), q.qtype));
+        slot.dispatch(&other.to_vec().unwrap(), upstream, &counters);
+        slot.dispatch(&[1, 2, 3], upstream, &counters);
+        // Right id, upper-case name: accepted (RFC 4343 case-insensitivity).
+        let mut right = Message::new(id, MessageType::Response, OpCode::Query);
+        right.add_query(Query::query(Name::from_ascii("A.MCDNS.").unwrap(), q.qtype));
+        // Same id from another address: dropped.
+        slot.dispatch(
+            &right.to_vec().unwrap(),
+            "127.0.0.2:53".parse().unwrap(),
+            &counters,
+        );
+        assert!(rx.try_recv().is_err());
+        slot.dispatch(&right.to_vec().unwrap(), upstream, &counters);
+        assert!(matches!(rx.try_recv(), Ok(Ok(_))));
+        let snapshot = counters.snapshot(0);
+        assert_eq!(snapshot.unsolicited, 2);
+        assert_eq!(snapshot.mismatched, 1);
+        assert_eq!(snapshot.accepted, 1);
+    }
+}
