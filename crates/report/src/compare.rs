@@ -1,0 +1,219 @@
+//! `--compare DATE_A DATE_B`: which domains adopted, dropped, strengthened or
+//! weakened SPF, DMARC enforcement and DNSSEC between two snapshots.
+//!
+//! Each topic ranks a domain on a small ladder where 0 means "not adopted".
+//! A domain whose column is `error` on either date is counted as `unknown`,
+//! never as a change: an overloaded resolver must not look like a regression.
+//! Snapshot A is held in memory as domain → ranks (about 40 bytes per domain
+//! plus the name); snapshot B is streamed against it.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::Error;
+use crate::read::{Snapshot, for_each_row};
+use crate::row::{COMPARE_COLUMNS, Row};
+
+/// Compared topics, in output order.
+pub const TOPICS: &[&str] = &["spf", "dmarc_enforcement", "dnssec"];
+/// Kinds of change, in output order.
+pub const CHANGES: &[&str] = &["adopted", "dropped", "strengthened", "weakened"];
+
+const UNKNOWN: u8 = u8::MAX;
+
+/// SPF: 0 absent, 1 invalid, 2 valid with `+all`/`?all`/no all, 3 `~all`, 4 `-all`.
+fn spf_rank(r: &Row<'_>) -> u8 {
+    match r.spf_status {
+        "absent" => 0,
+        "invalid" => 1,
+        "valid" => match r.spf_all {
+            Some("-all") => 4,
+            Some("~all") => 3,
+            _ => 2,
+        },
+        _ => UNKNOWN,
+    }
+}
+
+/// DMARC enforcement: 0 not enforcing, 1 quarantine with pct<100, 2 quarantine,
+/// 3 reject with pct<100, 4 reject.
+fn dmarc_rank(r: &Row<'_>) -> u8 {
+    match r.dmarc_status {
+        "absent" | "invalid" => 0,
+        "valid" => {
+            let partial = u8::from(r.dmarc_pct.is_some_and(|p| p < 100));
+            match r.dmarc_p {
+                Some("quarantine") => 2 - partial,
+                Some("reject") => 4 - partial,
+                _ => 0,
+            }
+        }
+        _ => UNKNOWN,
+    }
+}
+
+/// DNSSEC: 1 secure, 0 insecure or bogus.
+fn dnssec_rank(r: &Row<'_>) -> u8 {
+    match r.dnssec_status {
+        "secure" => 1,
+        "insecure" | "bogus" => 0,
+        _ => UNKNOWN,
+    }
+}
+
+fn ranks(r: &Row<'_>) -> [u8; 3] {
+    [spf_rank(r), dmarc_rank(r), dnssec_rank(r)]
+}
+
+/// The change of one topic from rank `a` to rank `b`, as an index into
+/// [`CHANGES`], 4 for unchanged and 5 for unknown.
+fn change(a: u8, b: u8) -> usize {
+    match (a, b) {
+        (UNKNOWN, _) | (_, UNKNOWN) => 5,
+        (0, 0) => 4,
+        (0, _) => 0,
+        (_, 0) => 1,
+        (a, b) if b > a => 2,
+        (a, b) if b < a => 3,
+        _ => 4,
+    }
+}
+
+/// Counts for one topic.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct TopicChange {
+    /// `spf`, `dmarc_enforcement` or `dnssec`.
+    pub topic: String,
+    /// Not adopted on A, adopted on B.
+    pub adopted: u64,
+    /// Adopted on A, not on B.
+    pub dropped: u64,
+    /// Adopted on both, higher rank on B.
+    pub strengthened: u64,
+    /// Adopted on both, lower rank on B.
+    pub weakened: u64,
+    /// Same rank on both.
+    pub unchanged: u64,
+    /// `error` on either date.
+    pub unknown: u64,
+}
+
+/// The comparison of two snapshots.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Comparison {
+    /// The earlier date.
+    pub date_a: String,
+    /// The later date.
+    pub date_b: String,
+    /// Domains in both snapshots (the only ones compared).
+    pub common: u64,
+    /// Domains only in A (deleted from the zone).
+    pub only_a: u64,
+    /// Domains only in B (newly registered).
+    pub only_b: u64,
+    /// One entry per topic of [`TOPICS`].
+    pub topics: Vec<TopicChange>,
+    /// Changed domains per `(topic, change)`, sorted; exported as files, not in JSON.
+    #[serde(skip)]
+    pub domains: Vec<((usize, usize), Vec<String>)>,
+}
+
+/// Compares snapshots `a` and `b`.
+pub fn compare(a: &Snapshot, b: &Snapshot) -> Result<Comparison, Error> {
+    let mut before: HashMap<Box<str>, [u8; 3]> = HashMap::new();
+    for_each_row(&a.files, COMPARE_COLUMNS, |r| {
+        before.insert(r.domain.into(), ranks(r));
+    })?;
+    let mut topics: Vec<TopicChange> = TOPICS
+        .iter()
+        .map(|t| TopicChange {
+            topic: (*t).to_string(),
+            ..TopicChange::default()
+        })
+        .collect();
+    let mut lists: Vec<Vec<String>> = vec![Vec::new(); TOPICS.len() * CHANGES.len()];
+    let (mut common, mut only_b) = (0u64, 0u64);
+    for_each_row(&b.files, COMPARE_COLUMNS, |r| {
+        let Some(ra) = before.remove(r.domain) else {
+            only_b += 1;
+            return;
+        };
+        common += 1;
+        let rb = ranks(r);
+        for (t, topic) in topics.iter_mut().enumerate() {
+            let c = change(ra[t], rb[t]);
+            match c {
+                0 => topic.adopted += 1,
+                1 => topic.dropped += 1,
+                2 => topic.strengthened += 1,
+                3 => topic.weakened += 1,
+                4 => topic.unchanged += 1,
+                _ => topic.unknown += 1,
+            }
+            if c < CHANGES.len() {
+                lists[t * CHANGES.len() + c].push(r.domain.to_string());
+            }
+        }
+    })?;
+    let domains = lists
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut v)| {
+            v.sort_unstable();
+            ((i / CHANGES.len(), i % CHANGES.len()), v)
+        })
+        .collect();
+    Ok(Comparison {
+        date_a: a.date.clone(),
+        date_b: b.date.clone(),
+        common,
+        only_a: before.len() as u64,
+        only_b,
+        topics,
+        domains,
+    })
+}
+
+/// Writes one CSV file per `(topic, change)`, `TOPIC_CHANGE.csv` with a
+/// `domain` header, into `dir`. Cells are neutralised like every CSV we write.
+pub fn export(cmp: &Comparison, dir: &Path) -> Result<Vec<std::path::PathBuf>, Error> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::Io(dir.to_path_buf(), e))?;
+    let mut written = Vec::new();
+    for ((t, c), domains) in &cmp.domains {
+        let path = dir.join(format!("{}_{}.csv", TOPICS[*t], CHANGES[*c]));
+        let file = std::fs::File::create(&path).map_err(|e| Error::Io(path.clone(), e))?;
+        let mut w = std::io::BufWriter::new(file);
+        let io = |e| Error::Io(path.clone(), e);
+        writeln!(w, "domain").map_err(io)?;
+        for d in domains {
+            writeln!(w, "{}", crate::render::csv::cell(d)).map_err(io)?;
+        }
+        w.flush().map_err(io)?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn change_classification() {
+        for (a, b, want) in [
+            (0, 0, 4),
+            (0, 3, 0),
+            (2, 0, 1),
+            (2, 4, 2),
+            (4, 3, 3),
+            (3, 3, 4),
+            (UNKNOWN, 4, 5),
+            (0, UNKNOWN, 5),
+        ] {
+            assert_eq!(change(a, b), want, "{a}->{b}");
+        }
+    }
+}

@@ -1,0 +1,340 @@
+//! The headline metrics: one stable key, a label, a one-sentence definition and
+//! a predicate over a [`Row`] each. The denominator of every percentage is every
+//! scanned domain (DESIGN.md "Statistics"), so a failed probe lowers no share
+//! silently: each status column also has its `error` share.
+//!
+//! The notebooks compute the same predicates in SQL; a change here must be made
+//! there too (the notebook test compares the figures exactly).
+
+use crate::row::Row;
+
+/// One headline metric.
+#[derive(Debug, Clone, Copy)]
+pub struct Metric {
+    /// Stable key used in JSON and CSV output.
+    pub key: &'static str,
+    /// Short human label.
+    pub label: &'static str,
+    /// One-sentence definition, printed under the table.
+    pub definition: &'static str,
+    /// Whether a row counts.
+    pub test: fn(&Row<'_>) -> bool,
+}
+
+fn spf_present(r: &Row<'_>) -> bool {
+    matches!(r.spf_status, "valid" | "invalid")
+}
+
+fn spf_all_is(r: &Row<'_>, q: &str) -> bool {
+    spf_present(r) && r.spf_all == Some(q)
+}
+
+fn dmarc_valid(r: &Row<'_>) -> bool {
+    r.dmarc_status == "valid"
+}
+
+fn dmarc_p_is(r: &Row<'_>, p: &str) -> bool {
+    dmarc_valid(r) && r.dmarc_p == Some(p)
+}
+
+/// Whether the row has an enforcing DMARC policy: valid and `p` is
+/// `quarantine` or `reject` (DESIGN.md "Statistics").
+pub fn dmarc_enforcing(r: &Row<'_>) -> bool {
+    dmarc_valid(r) && matches!(r.dmarc_p, Some("quarantine" | "reject"))
+}
+
+macro_rules! metric {
+    ($key:literal, $label:literal, $def:literal, $test:expr) => {
+        Metric {
+            key: $key,
+            label: $label,
+            definition: $def,
+            test: $test,
+        }
+    };
+}
+
+/// Every headline metric, in table order.
+pub const METRICS: &[Metric] = &[
+    metric!(
+        "nxdomain",
+        "NXDOMAIN",
+        "The domain's MX query answered NXDOMAIN (RFC 8020): delegated but not resolving.",
+        |r| r.resolution == "nxdomain"
+    ),
+    metric!(
+        "spf_present",
+        "SPF present",
+        "spf_status is valid or invalid: a v=spf1 TXT record is published at the apex.",
+        spf_present
+    ),
+    metric!(
+        "spf_valid",
+        "SPF valid",
+        "spf_status is valid: exactly one v=spf1 record that parses and stays within RFC 7208 limits.",
+        |r| r.spf_status == "valid"
+    ),
+    metric!(
+        "spf_all_fail",
+        "SPF -all",
+        "SPF is present and its all mechanism is -all (hard fail).",
+        |r| spf_all_is(r, "-all")
+    ),
+    metric!(
+        "spf_all_softfail",
+        "SPF ~all",
+        "SPF is present and its all mechanism is ~all (soft fail).",
+        |r| spf_all_is(r, "~all")
+    ),
+    metric!(
+        "spf_all_neutral",
+        "SPF ?all",
+        "SPF is present and its all mechanism is ?all (neutral).",
+        |r| spf_all_is(r, "?all")
+    ),
+    metric!(
+        "spf_all_pass",
+        "SPF +all",
+        "SPF is present and its all mechanism is +all, which authorises every sender.",
+        |r| spf_all_is(r, "+all")
+    ),
+    metric!(
+        "spf_over_10_lookups",
+        "SPF > 10 lookups",
+        "The SPF include/redirect tree needs more than 10 DNS lookups (RFC 7208 §4.6.4), so receivers return permerror.",
+        |r| r.spf_lookups.is_some_and(|n| n > 10)
+    ),
+    metric!(
+        "dmarc_present",
+        "DMARC present",
+        "dmarc_status is valid or invalid: a TXT record is published at _dmarc.<domain>.",
+        |r| matches!(r.dmarc_status, "valid" | "invalid")
+    ),
+    metric!(
+        "dmarc_valid",
+        "DMARC valid",
+        "dmarc_status is valid: one DMARC record that parses (RFC 7489, RFC 9989).",
+        dmarc_valid
+    ),
+    metric!(
+        "dmarc_p_none",
+        "DMARC p=none",
+        "DMARC is valid and p=none (monitoring only).",
+        |r| dmarc_p_is(r, "none")
+    ),
+    metric!(
+        "dmarc_p_quarantine",
+        "DMARC p=quarantine",
+        "DMARC is valid and p=quarantine.",
+        |r| dmarc_p_is(r, "quarantine")
+    ),
+    metric!(
+        "dmarc_p_reject",
+        "DMARC p=reject",
+        "DMARC is valid and p=reject.",
+        |r| dmarc_p_is(r, "reject")
+    ),
+    metric!(
+        "dmarc_enforcing",
+        "DMARC enforcing",
+        "DMARC is valid and p is quarantine or reject.",
+        dmarc_enforcing
+    ),
+    metric!(
+        "dmarc_pct_below_100",
+        "DMARC pct < 100",
+        "DMARC is valid and pct= is below 100, so the policy applies to a sample only.",
+        |r| dmarc_valid(r) && r.dmarc_pct.is_some_and(|p| p < 100)
+    ),
+    metric!(
+        "dmarc_rua_present",
+        "DMARC rua",
+        "DMARC is valid and names at least one aggregate-report (rua) destination.",
+        |r| dmarc_valid(r) && !r.dmarc_rua.is_empty()
+    ),
+    metric!(
+        "dmarc_rua_unauthorized",
+        "DMARC external rua unauthorised",
+        "An external rua/ruf destination does not authorise the domain (RFC 7489 §7.1), so it receives no reports.",
+        |r| r.dmarc_rua_authorized == Some(false)
+    ),
+    metric!(
+        "dnssec_secure",
+        "DNSSEC secure",
+        "dnssec_status is secure: the validating resolver authenticated the domain's chain of trust.",
+        |r| r.dnssec_status == "secure"
+    ),
+    metric!(
+        "dnssec_bogus",
+        "DNSSEC bogus",
+        "dnssec_status is bogus: signed, but validation fails.",
+        |r| r.dnssec_status == "bogus"
+    ),
+    metric!(
+        "null_mx",
+        "Null MX",
+        "mx_status is null_mx: the sole MX is \"0 .\" (RFC 7505), the domain accepts no mail.",
+        |r| r.mx_status == "null_mx"
+    ),
+    metric!(
+        "parked",
+        "Parked",
+        "Null MX, v=spf1 -all and DMARC p=reject together: the domain is locked down against spoofing.",
+        |r| r.parked == Some(true)
+    ),
+    metric!(
+        "bimi_valid",
+        "BIMI",
+        "bimi_status is valid: a BIMI record at default._bimi.<domain> that parses.",
+        |r| r.bimi_status == "valid"
+    ),
+    metric!(
+        "mta_sts_valid",
+        "MTA-STS",
+        "mta_sts_status is valid: a v=STSv1 record at _mta-sts.<domain> (RFC 8461).",
+        |r| r.mta_sts_status == "valid"
+    ),
+    metric!(
+        "tlsrpt_valid",
+        "TLS-RPT",
+        "tlsrpt_status is valid: a v=TLSRPTv1 record at _smtp._tls.<domain> (RFC 8460).",
+        |r| r.tlsrpt_status == "valid"
+    ),
+    metric!(
+        "dkim_likely",
+        "DKIM hint",
+        "dkim_status is likely: _domainkey.<domain> exists (NOERROR), a hint that DKIM keys are published (RFC 8020).",
+        |r| r.dkim_status == "likely"
+    ),
+    metric!(
+        "dane_valid",
+        "DANE",
+        "dane_status is valid: every MX host has a usable TLSA RRset at _25._tcp (RFC 7672).",
+        |r| r.dane_status == "valid"
+    ),
+    metric!(
+        "resolution_error",
+        "Error: resolution",
+        "resolution is error: the domain's first query failed, so nothing about it is known.",
+        |r| r.resolution == "error"
+    ),
+    metric!("mx_error", "Error: MX", "mx_status is error.", |r| r
+        .mx_status
+        == "error"),
+    metric!(
+        "spf_error",
+        "Error: SPF",
+        "spf_status is error (a TXT lookup in the SPF tree failed).",
+        |r| r.spf_status == "error"
+    ),
+    metric!(
+        "dmarc_error",
+        "Error: DMARC",
+        "dmarc_status is error.",
+        |r| r.dmarc_status == "error"
+    ),
+    metric!(
+        "dnssec_error",
+        "Error: DNSSEC",
+        "dnssec_status is error.",
+        |r| r.dnssec_status == "error"
+    ),
+    metric!("bimi_error", "Error: BIMI", "bimi_status is error.", |r| r
+        .bimi_status
+        == "error"),
+    metric!(
+        "mta_sts_error",
+        "Error: MTA-STS",
+        "mta_sts_status is error.",
+        |r| r.mta_sts_status == "error"
+    ),
+    metric!(
+        "tlsrpt_error",
+        "Error: TLS-RPT",
+        "tlsrpt_status is error.",
+        |r| r.tlsrpt_status == "error"
+    ),
+    metric!("dkim_error", "Error: DKIM", "dkim_status is error.", |r| r
+        .dkim_status
+        == "error"),
+    metric!("dane_error", "Error: DANE", "dane_status is error.", |r| r
+        .dane_status
+        == "error"),
+];
+
+/// The metrics drawn in trend charts and the per-group (sector, operator) charts.
+pub const KEY_METRICS: &[&str] = &[
+    "spf_present",
+    "spf_valid",
+    "dmarc_present",
+    "dmarc_enforcing",
+    "dnssec_secure",
+    "null_mx",
+    "mta_sts_valid",
+    "dane_valid",
+];
+
+/// Index of `key` in [`METRICS`].
+pub fn metric_index(key: &str) -> Option<usize> {
+    METRICS.iter().position(|m| m.key == key)
+}
+
+/// `count / total` as a percentage in tenths, rounded half up with integer
+/// arithmetic so every consumer (the notebooks included) gets the same digit.
+pub fn pct_tenths(count: u64, total: u64) -> u64 {
+    if total == 0 {
+        return 0;
+    }
+    let (c, t) = (u128::from(count), u128::from(total));
+    let tenths = (2000 * c + t) / (2 * t);
+    u64::try_from(tenths).unwrap_or(u64::MAX)
+}
+
+/// The percentage with one decimal, as a number (`52.4`).
+pub fn pct(count: u64, total: u64) -> f64 {
+    // Exact for any realistic count: tenths stay far below 2^53.
+    pct_tenths(count, total) as f64 / 10.0
+}
+
+/// The percentage with one decimal, as text (`52.4`).
+pub fn pct_text(count: u64, total: u64) -> String {
+    let t = pct_tenths(count, total);
+    format!("{}.{}", t / 10, t % 10)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentages_round_half_up_to_one_decimal() {
+        for (count, total, text) in [
+            (0, 0, "0.0"),
+            (0, 7, "0.0"),
+            (1, 3, "33.3"),
+            (2, 3, "66.7"),
+            (1, 8, "12.5"),
+            (1, 2000, "0.1"), // 0.05 rounds up
+            (1, 2001, "0.0"),
+            (524, 1000, "52.4"),
+            (7, 7, "100.0"),
+        ] {
+            assert_eq!(pct_text(count, total), text, "{count}/{total}");
+        }
+    }
+
+    #[test]
+    fn metric_keys_are_unique_and_snake_case() {
+        let mut keys: Vec<_> = METRICS.iter().map(|m| m.key).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), METRICS.len());
+        assert!(keys.iter().all(|k| {
+            k.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        }));
+        for k in KEY_METRICS {
+            assert!(metric_index(k).is_some(), "{k}");
+        }
+    }
+}
