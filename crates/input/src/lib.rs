@@ -1,2 +1,557 @@
-//! TODO: crate overview.
+//! Streaming input for mailcensus: zone dumps and domain lists in, normalised
+//! unique domains out.
+//!
+//! [`DomainReader`] reads one or more inputs in order and yields each unique
+//! registered domain once, with the NS hosts of its delegation when the input
+//! is a zone dump:
+//!
+//! 1. **Open** ([`compress`]): gzip (multi-member), zstd, xz and bzip2 are
+//!    recognised by their magic bytes; anything else is read as text. By
+//!    default a second thread decompresses while this one parses.
+//! 2. **Format**: `--format zone|list|csv`, or sniffed from the first 64 KiB
+//!    (see [`sniff_format`]).
+//! 3. **Parse** master files per RFC 1035 §5.1 (module `zone`), or lists/CSV:
+//!    byte-level tokenizer over reused buffers, one logical record at a time.
+//! 4. **Normalise** ([`normalize`](mod@normalize)): lowercase A-labels, no trailing dot,
+//!    length limits; refused names are counted and the first few reported.
+//! 5. **Shard** ([`Shard`]): keep `xxh3_64(name) mod N == I`.
+//! 6. **Dedupe** ([`Dedupe`]): 64-bit fingerprints, ≤ 16 bytes per unique name;
+//!    the only state that grows with the input.
+//!
+//! The output order is the input order (first occurrence wins), so re-reading
+//! the same inputs yields the same sequence: a resumed scan may skip the first
+//! K domains. Per-line problems never stop the reader; unreadable, truncated or
+//! corrupt input does, with an [`InputError`] naming the file.
 #![deny(missing_docs)]
+
+pub mod compress;
+pub mod dedupe;
+mod error;
+mod list;
+pub mod normalize;
+pub mod shard;
+mod zone;
+
+use std::fmt;
+use std::io::{self, BufRead, Read};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+pub use compress::Compression;
+pub use dedupe::Dedupe;
+pub use error::InputError;
+pub use normalize::{Reject, normalize};
+pub use shard::Shard;
+
+/// What an input holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Format {
+    /// RFC 1035 master file: delegations are NS owners below the apex.
+    Zone,
+    /// One domain per line, `#` comments.
+    List,
+    /// Comma-separated, with a domain column (e.g. Tranco `rank,domain`).
+    Csv,
+}
+
+impl FromStr for Format {
+    type Err = InputError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "zone" => Ok(Format::Zone),
+            "list" => Ok(Format::List),
+            "csv" => Ok(Format::Csv),
+            _ => Err(InputError::Option(format!(
+                "unknown format {s:?} (zone, list or csv)"
+            ))),
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Format::Zone => "zone",
+            Format::List => "list",
+            Format::Csv => "csv",
+        })
+    }
+}
+
+/// Bytes of decompressed text [`sniff_format`] looks at.
+pub const SNIFF_WINDOW: usize = 64 * 1024;
+
+/// Guesses the format from the first bytes of decompressed text.
+///
+/// Looking at up to 64 KiB (at most 1,000 lines) with `;` and `#` comments
+/// removed: a `$ORIGIN`/`$TTL`/`$INCLUDE`/`$GENERATE` directive means a zone;
+/// so do lines of which at least half look like records (two or more
+/// whitespace-separated fields, the 2nd, 3rd or 4th a DNS record type).
+/// Otherwise, if more than half the lines contain a comma, CSV; otherwise a
+/// plain list. A list line holds a single field, so it never looks like a
+/// record. Use [`ReaderOptions::format`] when the guess is wrong.
+pub fn sniff_format(head: &[u8]) -> Format {
+    let head = &head[..head.len().min(SNIFF_WINDOW)];
+    let (mut data, mut commas, mut records) = (0usize, 0usize, 0usize);
+    for line in head.split(|&b| b == b'\n').take(1000) {
+        // Both comment styles: `;` (zone) and `#` (lists), so a list comment
+        // such as "# a list" is not read as a record of type A.
+        let line = match line.iter().position(|&b| b == b';' || b == b'#') {
+            Some(p) => &line[..p],
+            None => line,
+        };
+        let line = line.trim_ascii();
+        if line.is_empty() {
+            continue;
+        }
+        for d in [&b"$ORIGIN"[..], b"$TTL", b"$INCLUDE", b"$GENERATE"] {
+            if line.len() >= d.len() && line[..d.len()].eq_ignore_ascii_case(d) {
+                return Format::Zone;
+            }
+        }
+        let fields: Vec<&[u8]> = line
+            .split(|b| b.is_ascii_whitespace())
+            .filter(|f| !f.is_empty())
+            .take(5)
+            .collect();
+        if fields.len() >= 2 && fields[1..].iter().take(3).any(|f| zone::is_type_pub(f)) {
+            records += 1;
+        }
+        data += 1;
+        if line.contains(&b',') {
+            commas += 1;
+        }
+    }
+    if data > 0 && records * 2 >= data {
+        Format::Zone
+    } else if data > 0 && commas * 2 > data {
+        Format::Csv
+    } else {
+        Format::List
+    }
+}
+
+/// Options of a [`DomainReader`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ReaderOptions {
+    /// Force a format instead of sniffing each input.
+    pub format: Option<Format>,
+    /// Labels below the zone apex at which registrations sit: 1 for a TLD
+    /// dump, 2 for e.g. a `uk` dump whose registrations are under `co.uk`.
+    pub depth: usize,
+    /// Keep only this shard's domains.
+    pub shard: Option<Shard>,
+    /// Decompress on a second thread (two cores; faster on compressed input).
+    pub threaded: bool,
+    /// How many malformed/rejected lines to keep in [`DomainReader::issues`].
+    pub max_issues: usize,
+}
+
+impl Default for ReaderOptions {
+    fn default() -> Self {
+        Self {
+            format: None,
+            depth: 1,
+            shard: None,
+            threaded: true,
+            max_issues: 10,
+        }
+    }
+}
+
+impl ReaderOptions {
+    /// Sets [`ReaderOptions::format`].
+    pub fn format(mut self, f: Option<Format>) -> Self {
+        self.format = f;
+        self
+    }
+    /// Sets [`ReaderOptions::depth`].
+    pub fn depth(mut self, d: usize) -> Self {
+        self.depth = d;
+        self
+    }
+    /// Sets [`ReaderOptions::shard`].
+    pub fn shard(mut self, s: Option<Shard>) -> Self {
+        self.shard = s;
+        self
+    }
+    /// Sets [`ReaderOptions::threaded`].
+    pub fn threaded(mut self, t: bool) -> Self {
+        self.threaded = t;
+        self
+    }
+}
+
+/// One unique domain of the inputs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Domain {
+    /// Lowercase A-label name, no trailing dot.
+    pub name: String,
+    /// The delegation's NS hosts, normalised, deduplicated, first-seen order;
+    /// empty for list input.
+    pub ns_hosts: Vec<String>,
+    /// The input it came from.
+    pub source: Arc<Path>,
+    /// 1-based line of its first record.
+    pub line: u64,
+    /// The zone apex (SOA owner) for zone input, once known.
+    pub zone: Option<Arc<str>>,
+}
+
+/// Counters over everything read so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReadStats {
+    /// Inputs opened.
+    pub inputs: u64,
+    /// Physical lines read.
+    pub lines: u64,
+    /// Resource records (zone) or data lines (list) seen.
+    pub records: u64,
+    /// Unique domains yielded.
+    pub domains: u64,
+    /// Domains dropped as already yielded.
+    pub duplicates: u64,
+    /// Names refused by normalisation.
+    pub rejected: u64,
+    /// Lines skipped as malformed.
+    pub malformed: u64,
+    /// Domains skipped because they belong to another shard.
+    pub other_shards: u64,
+}
+
+/// Kind of a reported line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IssueKind {
+    /// The line was not understood.
+    Malformed,
+    /// A name on the line was refused.
+    Rejected,
+}
+
+/// One of the first few malformed or rejected lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issue {
+    /// What went wrong.
+    pub kind: IssueKind,
+    /// The input.
+    pub source: Arc<Path>,
+    /// 1-based line number.
+    pub line: u64,
+    /// Human-readable detail.
+    pub message: String,
+}
+
+impl fmt::Display for Issue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self.kind {
+            IssueKind::Malformed => "malformed",
+            IssueKind::Rejected => "rejected",
+        };
+        write!(
+            f,
+            "{}:{}: {kind}: {}",
+            self.source.display(),
+            self.line,
+            self.message
+        )
+    }
+}
+
+/// Bytes read so far from the raw (compressed) inputs, for progress bars.
+/// Cheap to clone and safe to poll from another thread.
+#[derive(Debug, Clone)]
+pub struct Progress {
+    read: Arc<AtomicU64>,
+    total: Option<u64>,
+}
+
+impl Progress {
+    /// Raw bytes consumed over all inputs so far (decoders read ahead a little).
+    pub fn bytes_read(&self) -> u64 {
+        self.read.load(Ordering::Relaxed)
+    }
+    /// Total raw size of all inputs, when every one is a regular file.
+    pub fn bytes_total(&self) -> Option<u64> {
+        self.total
+    }
+}
+
+/// Per-input counters and the bounded issue list, shared with the parsers.
+pub(crate) struct Ctx {
+    pub(crate) stats: ReadStats,
+    issues: Vec<Issue>,
+    max_issues: usize,
+    source: Arc<Path>,
+}
+
+impl Ctx {
+    fn push(&mut self, kind: IssueKind, line: u64, message: impl FnOnce() -> String) {
+        if self.issues.len() < self.max_issues {
+            self.issues.push(Issue {
+                kind,
+                source: self.source.clone(),
+                line,
+                message: message(),
+            });
+        }
+    }
+
+    pub(crate) fn malformed(&mut self, line: u64, msg: &str) {
+        self.stats.malformed += 1;
+        self.push(IssueKind::Malformed, line, || msg.to_owned());
+    }
+
+    pub(crate) fn malformed_name(&mut self, line: u64, msg: &str, name: &[u8], why: Reject) {
+        self.stats.malformed += 1;
+        self.push(IssueKind::Malformed, line, || {
+            format!("{msg} {:?}: {why}", String::from_utf8_lossy(name))
+        });
+    }
+
+    pub(crate) fn rejected(&mut self, line: u64, name: &[u8], why: Reject) {
+        self.stats.rejected += 1;
+        self.push(IssueKind::Rejected, line, || {
+            format!("{:?}: {why}", String::from_utf8_lossy(name))
+        });
+    }
+}
+
+enum Parser {
+    Zone(Box<zone::ZoneParser>),
+    List(list::ListParser),
+}
+
+struct OpenInput {
+    path: Arc<Path>,
+    reader: Box<dyn BufRead + Send>,
+    parser: Parser,
+    start: u64,
+}
+
+/// Iterator over the unique domains of a sequence of inputs (`-` = stdin).
+///
+/// Yields `Err` once and then ends if an input cannot be read.
+pub struct DomainReader {
+    inputs: Vec<PathBuf>,
+    /// Already-open streams given to [`DomainReader::from_reader`], by input index.
+    streams: Vec<Option<Box<dyn Read + Send>>>,
+    next: usize,
+    cur: Option<OpenInput>,
+    opts: ReaderOptions,
+    dedupe: Dedupe,
+    ctx: Ctx,
+    progress: Progress,
+    failed: bool,
+}
+
+impl DomainReader {
+    /// Prepares to read `inputs` in order. Every input except `-` must exist
+    /// now, so a typo fails before any output.
+    pub fn open(inputs: &[PathBuf], opts: ReaderOptions) -> Result<Self, InputError> {
+        if opts.depth == 0 {
+            return Err(InputError::Option("depth must be at least 1".into()));
+        }
+        let mut total = Some(0u64);
+        for p in inputs {
+            if p.as_os_str() == "-" {
+                total = None;
+                continue;
+            }
+            let meta = std::fs::metadata(p).map_err(|source| InputError::Open {
+                path: p.clone(),
+                source,
+            })?;
+            if meta.is_dir() {
+                return Err(InputError::Open {
+                    path: p.clone(),
+                    source: io::Error::other("is a directory"),
+                });
+            }
+            total = total.map(|t| t + meta.len()).filter(|_| meta.is_file());
+        }
+        let max_issues = opts.max_issues;
+        Ok(Self {
+            streams: inputs.iter().map(|_| None).collect(),
+            inputs: inputs.to_vec(),
+            next: 0,
+            cur: None,
+            opts,
+            dedupe: Dedupe::new(),
+            ctx: Ctx {
+                stats: ReadStats::default(),
+                issues: Vec::new(),
+                max_issues,
+                source: Arc::from(Path::new("")),
+            },
+            progress: Progress {
+                read: Arc::new(AtomicU64::new(0)),
+                total,
+            },
+            failed: false,
+        })
+    }
+
+    /// Reads one already-open stream (raw or compressed); `label` names it in
+    /// errors, issues and [`Domain::source`].
+    pub fn from_reader(
+        label: impl Into<PathBuf>,
+        stream: impl Read + Send + 'static,
+        opts: ReaderOptions,
+    ) -> Result<Self, InputError> {
+        let mut r = Self::open(&[], opts)?;
+        r.inputs.push(label.into());
+        r.streams.push(Some(Box::new(stream)));
+        r.progress.total = None;
+        Ok(r)
+    }
+
+    /// Counters so far (final once the iterator has ended).
+    pub fn stats(&self) -> ReadStats {
+        self.ctx.stats
+    }
+
+    /// The first few malformed or rejected lines.
+    pub fn issues(&self) -> &[Issue] {
+        &self.ctx.issues
+    }
+
+    /// A handle for progress bars.
+    pub fn progress(&self) -> Progress {
+        self.progress.clone()
+    }
+
+    /// Unique names seen so far (in this shard) and the dedupe's memory.
+    pub fn dedupe(&self) -> &Dedupe {
+        &self.dedupe
+    }
+
+    fn open_next(&mut self) -> Result<Option<OpenInput>, InputError> {
+        let Some(p) = self.inputs.get(self.next) else {
+            return Ok(None);
+        };
+        self.next += 1;
+        let path: Arc<Path> = Arc::from(p.as_path());
+        let start = self.progress.bytes_read();
+        let raw: Box<dyn Read + Send> =
+            if let Some(stream) = self.streams.get_mut(self.next - 1).and_then(Option::take) {
+                stream
+            } else if p.as_os_str() == "-" {
+                Box::new(io::stdin())
+            } else {
+                Box::new(std::fs::File::open(p).map_err(|source| InputError::Open {
+                    path: p.clone(),
+                    source,
+                })?)
+            };
+        let read_err = |source, progress: &Progress| InputError::Read {
+            path: p.clone(),
+            offset: progress.bytes_read() - start,
+            source,
+        };
+        let (_, mut decoded) = compress::decoder(raw, self.progress.read.clone())
+            .map_err(|e| read_err(e, &self.progress))?;
+        let format = match self.opts.format {
+            Some(f) => f,
+            None => {
+                // A single read may return only a few bytes (pipes, decoders):
+                // gather the whole sniff window, then put it back in front.
+                let mut head = Vec::with_capacity(SNIFF_WINDOW);
+                (&mut decoded)
+                    .take(SNIFF_WINDOW as u64)
+                    .read_to_end(&mut head)
+                    .map_err(|e| read_err(e, &self.progress))?;
+                let f = sniff_format(&head);
+                decoded = Box::new(io::Cursor::new(head).chain(decoded));
+                f
+            }
+        };
+        let reader = compress::text_reader(decoded, self.opts.threaded)
+            .map_err(|e| read_err(e, &self.progress))?;
+        let parser = match format {
+            Format::Zone => Parser::Zone(Box::new(zone::ZoneParser::new(self.opts.depth))),
+            Format::List => Parser::List(list::ListParser::new(false)),
+            Format::Csv => Parser::List(list::ListParser::new(true)),
+        };
+        self.ctx.stats.inputs += 1;
+        self.ctx.source = path.clone();
+        Ok(Some(OpenInput {
+            path,
+            reader,
+            parser,
+            start,
+        }))
+    }
+}
+
+impl Iterator for DomainReader {
+    type Item = Result<Domain, InputError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if self.failed {
+                return None;
+            }
+            if self.cur.is_none() {
+                match self.open_next() {
+                    Ok(Some(o)) => self.cur = Some(o),
+                    Ok(None) => return None,
+                    Err(e) => {
+                        self.failed = true;
+                        return Some(Err(e));
+                    }
+                }
+            }
+            let cur = self.cur.as_mut()?;
+            let got = match &mut cur.parser {
+                Parser::Zone(p) => p
+                    .next_candidate(&mut cur.reader, &mut self.ctx)
+                    .map(|c| c.map(|c| (c, p.apex())))
+                    .map_err(|e| {
+                        e.into_input_error(&cur.path, self.progress.bytes_read() - cur.start)
+                    }),
+                Parser::List(p) => p
+                    .next_candidate(&mut cur.reader, &mut self.ctx)
+                    .map(|c| c.map(|c| (c, None)))
+                    .map_err(|source| InputError::Read {
+                        path: cur.path.to_path_buf(),
+                        offset: self.progress.bytes_read() - cur.start,
+                        source,
+                    }),
+            };
+            match got {
+                Err(e) => {
+                    self.failed = true;
+                    self.cur = None;
+                    return Some(Err(e));
+                }
+                Ok(None) => self.cur = None,
+                Ok(Some((c, zone))) => {
+                    if let Some(shard) = self.opts.shard
+                        && !shard.contains(&c.name)
+                    {
+                        self.ctx.stats.other_shards += 1;
+                        continue;
+                    }
+                    if !self.dedupe.insert(c.name.as_bytes()) {
+                        self.ctx.stats.duplicates += 1;
+                        continue;
+                    }
+                    self.ctx.stats.domains += 1;
+                    return Some(Ok(Domain {
+                        name: c.name,
+                        ns_hosts: c.ns_hosts,
+                        source: cur.path.clone(),
+                        line: c.line,
+                        zone,
+                    }));
+                }
+            }
+        }
+    }
+}

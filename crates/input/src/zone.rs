@@ -1,0 +1,912 @@
+//! Streaming reader for RFC 1035 §5.1 master files ("zone dumps").
+//!
+//! One logical record at a time is tokenised into reusable buffers: comments
+//! (`;` outside quotes, RFC 1035 §5.1) are dropped, parentheses join physical
+//! lines, quoted strings and backslash escapes keep their delimiters inside a
+//! token. Only what the census needs is interpreted: the owner, TTL/class (in
+//! either order), the type, and the first rdata field of NS records.
+//!
+//! Delegations are the owners of NS records exactly `depth` labels below the
+//! zone apex. The apex is the owner of the first SOA record; before any SOA it
+//! is the current `$ORIGIN`; with neither (a headerless list of records) the
+//! last label of the owner is taken as the apex, i.e. a TLD dump is assumed.
+//!
+//! A domain is emitted when its run of consecutive same-owner records ends
+//! (dumps sort by owner, so NS, DS and the like sit together). A later,
+//! non-adjacent run of NS records for the same owner cannot be merged without
+//! keeping every domain in memory; it is emitted again and the reader's dedupe
+//! counts it as a duplicate (its NS hosts are not merged).
+
+use std::io::{self, BufRead, Read};
+
+use crate::normalize::{MAX_LABEL, Reject, normalize_into};
+use xxhash_rust::xxh3::xxh3_64;
+
+use crate::{Ctx, InputError};
+
+/// A delegation found in the zone, before sharding and dedupe.
+#[derive(Debug)]
+pub(crate) struct Candidate {
+    pub name: String,
+    pub ns_hosts: Vec<String>,
+    pub line: u64,
+}
+
+/// A domain name as length-prefixed, ASCII-lowercased labels (wire-like, without
+/// the root label), so comparisons ignore escape spelling and case (RFC 4343).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Name {
+    wire: Vec<u8>,
+    labels: usize,
+}
+
+impl Name {
+    fn clear(&mut self) {
+        self.wire.clear();
+        self.labels = 0;
+    }
+
+    fn copy_from(&mut self, other: &Name) {
+        self.wire.clear();
+        self.wire.extend_from_slice(&other.wire);
+        self.labels = other.labels;
+    }
+
+    /// Presentation text without trailing dot; an escaped dot inside a label
+    /// cannot be represented in a host name and is refused.
+    fn text_into(&self, out: &mut Vec<u8>) -> Result<(), Reject> {
+        out.clear();
+        let mut i = 0;
+        while i < self.wire.len() {
+            let len = usize::from(self.wire[i]);
+            let label = &self.wire[i + 1..i + 1 + len];
+            if label.contains(&b'.') {
+                return Err(Reject::IllegalCharacter);
+            }
+            if !out.is_empty() {
+                out.push(b'.');
+            }
+            out.extend_from_slice(label);
+            i += 1 + len;
+        }
+        Ok(())
+    }
+
+    /// True when `self` is exactly `depth` labels below `apex`.
+    fn is_below(&self, apex: &Name, depth: usize) -> bool {
+        if self.labels != apex.labels + depth {
+            return false;
+        }
+        let mut i = 0;
+        for _ in 0..depth {
+            i += 1 + usize::from(self.wire[i]);
+        }
+        self.wire[i..] == apex.wire[..]
+    }
+
+    /// The last `n` labels.
+    fn suffix(&self, n: usize) -> Name {
+        let mut i = 0;
+        for _ in 0..self.labels.saturating_sub(n) {
+            i += 1 + usize::from(self.wire[i]);
+        }
+        Name {
+            wire: self.wire[i..].to_vec(),
+            labels: self.labels.min(n),
+        }
+    }
+}
+
+#[derive(Debug)]
+enum NameError {
+    NoOrigin,
+    Bad(Reject),
+}
+
+/// Parses a name token (RFC 1035 §5.1: `@`, relative names completed with the
+/// origin, `\X` and `\DDD` escapes) into `out`.
+fn parse_name(tok: &[u8], origin: Option<&Name>, out: &mut Name) -> Result<(), NameError> {
+    out.clear();
+    if tok == b"@" {
+        let o = origin.ok_or(NameError::NoOrigin)?;
+        out.copy_from(o);
+        return Ok(());
+    }
+    if tok == b"." {
+        return Ok(());
+    }
+    let mut label_start = 0usize;
+    out.wire.push(0);
+    let mut i = 0;
+    let mut absolute = false;
+    while i < tok.len() {
+        let b = tok[i];
+        let byte = match b {
+            b'\\' => {
+                let rest = &tok[i + 1..];
+                if rest.len() >= 3 && rest[..3].iter().all(u8::is_ascii_digit) {
+                    let v = u32::from(rest[0] - b'0') * 100
+                        + u32::from(rest[1] - b'0') * 10
+                        + u32::from(rest[2] - b'0');
+                    i += 4;
+                    u8::try_from(v).map_err(|_| NameError::Bad(Reject::IllegalCharacter))?
+                } else if let Some(&c) = rest.first() {
+                    i += 2;
+                    c
+                } else {
+                    return Err(NameError::Bad(Reject::IllegalCharacter));
+                }
+            }
+            b'.' => {
+                let len = out.wire.len() - label_start - 1;
+                if len == 0 {
+                    return Err(NameError::Bad(Reject::EmptyLabel));
+                }
+                out.wire[label_start] = len as u8;
+                out.labels += 1;
+                i += 1;
+                if i == tok.len() {
+                    absolute = true;
+                } else {
+                    label_start = out.wire.len();
+                    out.wire.push(0);
+                }
+                continue;
+            }
+            _ => {
+                i += 1;
+                b
+            }
+        };
+        out.wire.push(byte.to_ascii_lowercase());
+        if out.wire.len() - label_start - 1 > MAX_LABEL {
+            return Err(NameError::Bad(Reject::LabelTooLong));
+        }
+    }
+    if !absolute {
+        let len = out.wire.len() - label_start - 1;
+        if len == 0 {
+            return Err(NameError::Bad(Reject::EmptyLabel));
+        }
+        out.wire[label_start] = len as u8;
+        out.labels += 1;
+        let o = origin.ok_or(NameError::NoOrigin)?;
+        out.wire.extend_from_slice(&o.wire);
+        out.labels += o.labels;
+    }
+    Ok(())
+}
+
+/// Slots of the NS-host cache (a power of two).
+const NS_CACHE: usize = 4096;
+
+/// Longest physical line kept (anything longer is malformed and skipped).
+const MAX_LINE: u64 = 64 * 1024;
+/// Most physical lines one parenthesised record may span; with `MAX_LINE` this
+/// bounds a record's buffer (a stray `(` must not swallow the file).
+const MAX_RECORD_LINES: u64 = 64;
+
+/// Discards input up to and including the next newline.
+fn skip_line(r: &mut dyn BufRead) -> io::Result<()> {
+    loop {
+        let buf = r.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(());
+        }
+        match buf.iter().position(|&b| b == b'\n') {
+            Some(p) => {
+                r.consume(p + 1);
+                return Ok(());
+            }
+            None => {
+                let n = buf.len();
+                r.consume(n);
+            }
+        }
+    }
+}
+
+// Byte classes of the tokenizer.
+const NORMAL: u8 = 0;
+const SPACE: u8 = 1;
+const ESCAPE: u8 = 2;
+const QUOTE: u8 = 3;
+const COMMENT: u8 = 4;
+const OPEN: u8 = 5;
+const CLOSE: u8 = 6;
+
+const CLASSES: [u8; 256] = {
+    let mut t = [NORMAL; 256];
+    t[b' ' as usize] = SPACE;
+    t[b'\t' as usize] = SPACE;
+    t[b'\r' as usize] = SPACE;
+    t[b'\n' as usize] = SPACE;
+    t[b'\\' as usize] = ESCAPE;
+    t[b'"' as usize] = QUOTE;
+    t[b';' as usize] = COMMENT;
+    t[b'(' as usize] = OPEN;
+    t[b')' as usize] = CLOSE;
+    t
+};
+
+/// Record types we recognise (RFC 1035 §3.2.2 and the IANA registry); anything
+/// else that is not `TYPEnnn` (RFC 3597 §5) marks the line malformed. Common
+/// dump types come first.
+const TYPES: &[&[u8]] = &[
+    b"NS",
+    b"A",
+    b"AAAA",
+    b"DS",
+    b"RRSIG",
+    b"NSEC",
+    b"NSEC3",
+    b"SOA",
+    b"TXT",
+    b"MX",
+    b"CNAME",
+    b"DNSKEY",
+    b"NSEC3PARAM",
+    b"CDS",
+    b"CDNSKEY",
+    b"ZONEMD",
+    b"PTR",
+    b"SRV",
+    b"CAA",
+    b"TLSA",
+    b"SVCB",
+    b"HTTPS",
+    b"DNAME",
+    b"SPF",
+    b"NAPTR",
+    b"SSHFP",
+    b"LOC",
+    b"HINFO",
+    b"RP",
+    b"AFSDB",
+    b"CERT",
+    b"IPSECKEY",
+    b"DHCID",
+    b"OPENPGPKEY",
+    b"SMIMEA",
+    b"URI",
+    b"CSYNC",
+    b"KEY",
+    b"SIG",
+    b"NXT",
+    b"KX",
+    b"APL",
+    b"EUI48",
+    b"EUI64",
+    b"NID",
+    b"L32",
+    b"L64",
+    b"LP",
+    b"HIP",
+    b"MD",
+    b"MF",
+    b"MB",
+    b"MG",
+    b"MR",
+    b"NULL",
+    b"WKS",
+    b"MINFO",
+    b"X25",
+    b"ISDN",
+    b"RT",
+    b"NSAP",
+    b"NSAP-PTR",
+    b"PX",
+    b"GPOS",
+    b"A6",
+    b"ATMA",
+    b"SINK",
+    b"TALINK",
+    b"NINFO",
+    b"RKEY",
+    b"AMTRELAY",
+    b"RESINFO",
+    b"WALLET",
+    b"DOA",
+    b"AVC",
+    b"TA",
+    b"DLV",
+    b"TKEY",
+    b"TSIG",
+    b"UINFO",
+    b"UID",
+    b"GID",
+    b"UNSPEC",
+    b"EID",
+    b"NIMLOC",
+];
+
+fn is_type(tok: &[u8]) -> bool {
+    TYPES.iter().any(|t| t.eq_ignore_ascii_case(tok))
+        || (tok.len() > 4
+            && tok[..4].eq_ignore_ascii_case(b"TYPE")
+            && tok[4..].iter().all(u8::is_ascii_digit))
+}
+
+/// [`is_type`] for format sniffing.
+pub(crate) fn is_type_pub(tok: &[u8]) -> bool {
+    is_type(tok)
+}
+
+/// RFC 1035 TTLs are decimal; BIND's unit form (`1h30m`, RFC-less but common)
+/// is accepted too.
+fn is_ttl(tok: &[u8]) -> bool {
+    tok.first().is_some_and(u8::is_ascii_digit)
+        && tok
+            .iter()
+            .all(|b| b.is_ascii_digit() || b"smhdwSMHDW".contains(b))
+}
+
+fn is_class(tok: &[u8]) -> bool {
+    matches!(tok.len(), 2)
+        && (tok.eq_ignore_ascii_case(b"IN")
+            || tok.eq_ignore_ascii_case(b"CH")
+            || tok.eq_ignore_ascii_case(b"HS")
+            || tok.eq_ignore_ascii_case(b"CS"))
+        || (tok.len() > 5
+            && tok[..5].eq_ignore_ascii_case(b"CLASS")
+            && tok[5..].iter().all(u8::is_ascii_digit))
+}
+
+/// The zone parser's state between records; all buffers are reused.
+pub(crate) struct ZoneParser {
+    depth: usize,
+    origin: Option<Name>,
+    apex: Option<Name>,
+    apex_text: Option<std::sync::Arc<str>>,
+    /// Owner of the current run of records.
+    owner: Name,
+    has_owner: bool,
+    /// The current owner was rejected: its records are skipped silently.
+    skip_run: bool,
+    /// Raw owner token of the previous record, to skip re-parsing repeats.
+    owner_tok: Vec<u8>,
+    owner_line: u64,
+    ns: Vec<String>,
+    /// Raw NS token → normalised host, direct-mapped; cleared on `$ORIGIN`.
+    ns_cache: Vec<Option<(Box<[u8]>, String)>>,
+    scratch: Name,
+    text: Vec<u8>,
+    host: String,
+    line: Vec<u8>,
+    rec: Vec<u8>,
+    toks: Vec<(u32, u32)>,
+    line_no: u64,
+    eof: bool,
+}
+
+impl ZoneParser {
+    pub(crate) fn new(depth: usize) -> Self {
+        Self {
+            depth,
+            origin: None,
+            apex: None,
+            apex_text: None,
+            owner: Name::default(),
+            has_owner: false,
+            skip_run: false,
+            owner_tok: Vec::new(),
+            owner_line: 0,
+            ns: Vec::new(),
+            ns_cache: vec![None; NS_CACHE],
+            scratch: Name::default(),
+            text: Vec::new(),
+            host: String::new(),
+            line: Vec::with_capacity(256),
+            rec: Vec::with_capacity(256),
+            toks: Vec::with_capacity(16),
+            line_no: 0,
+            eof: false,
+        }
+    }
+
+    /// The zone apex as text (no trailing dot), once known.
+    pub(crate) fn apex(&self) -> Option<std::sync::Arc<str>> {
+        self.apex_text.clone()
+    }
+
+    /// Reads one logical record into `rec`/`toks`. Returns the record's first
+    /// line number and whether its owner field was blank, or `None` at EOF.
+    ///
+    /// Physical lines are appended to `rec` as they are (one copy, by
+    /// `read_until`) and tokens are byte ranges into it: escapes and quotes
+    /// stay inside their token, so nothing is copied byte by byte.
+    fn next_record(
+        &mut self,
+        r: &mut dyn BufRead,
+        ctx: &mut Ctx,
+    ) -> io::Result<Option<(u64, bool)>> {
+        // A loop, not recursion, restarts after a malformed line: a file of
+        // millions of bad lines must not grow the stack.
+        'record: loop {
+            self.rec.clear();
+            self.toks.clear();
+            let mut depth = 0u32;
+            let mut first_line = 0u64;
+            let mut blank_owner = false;
+            let mut started = false;
+            loop {
+                let line_start = self.rec.len();
+                let got = (&mut *r).take(MAX_LINE).read_until(b'\n', &mut self.rec)?;
+                if got as u64 == MAX_LINE && self.rec.last() != Some(&b'\n') {
+                    // Bounded memory whatever the input: skip the rest of an
+                    // absurdly long line instead of buffering it.
+                    self.line_no += 1;
+                    ctx.stats.lines += 1;
+                    ctx.malformed(self.line_no, "line longer than 64 KiB");
+                    skip_line(r)?;
+                    continue 'record;
+                }
+                if got == 0 {
+                    if depth > 0 {
+                        ctx.malformed(first_line, "unbalanced '(' at end of input");
+                        self.toks.clear();
+                    }
+                    return Ok(if self.toks.is_empty() {
+                        None
+                    } else {
+                        Some((first_line, blank_owner))
+                    });
+                }
+                self.line_no += 1;
+                ctx.stats.lines += 1;
+                if !started {
+                    first_line = self.line_no;
+                    blank_owner = matches!(self.rec.get(line_start), Some(b' ' | b'\t'));
+                }
+                let rec = &self.rec;
+                let n = rec.len();
+                let mut i = line_start;
+                let mut in_quote = false;
+                while i < n {
+                    // Skip separators.
+                    let class = CLASSES[usize::from(rec[i])];
+                    match class {
+                        SPACE => {
+                            i += 1;
+                            continue;
+                        }
+                        COMMENT => break,
+                        OPEN => {
+                            depth += 1;
+                            i += 1;
+                            continue;
+                        }
+                        CLOSE => {
+                            if depth == 0 {
+                                ctx.malformed(self.line_no, "unbalanced ')'");
+                                continue 'record;
+                            }
+                            depth -= 1;
+                            i += 1;
+                            continue;
+                        }
+                        _ => {}
+                    }
+                    // A token: runs until an unquoted, unescaped separator.
+                    let tok_start = i;
+                    while i < n {
+                        let b = rec[i];
+                        if in_quote {
+                            match b {
+                                b'"' => in_quote = false,
+                                b'\\' => i += 1,
+                                b'\n' => break,
+                                _ => {}
+                            }
+                            i += 1;
+                            continue;
+                        }
+                        match CLASSES[usize::from(b)] {
+                            NORMAL => i += 1,
+                            ESCAPE => {
+                                i += if rec.get(i + 1).is_some_and(|&c| c != b'\n') {
+                                    2
+                                } else {
+                                    1
+                                }
+                            }
+                            QUOTE => {
+                                in_quote = true;
+                                i += 1;
+                            }
+                            _ => break,
+                        }
+                    }
+                    let end = i.min(n);
+                    self.toks.push((tok_start as u32, end as u32));
+                    if in_quote {
+                        break;
+                    }
+                }
+                if in_quote {
+                    ctx.malformed(self.line_no, "unterminated quoted string");
+                    self.discard_rest(r, ctx, depth)?;
+                    continue 'record;
+                }
+                if !self.toks.is_empty() || depth > 0 {
+                    started = true;
+                }
+                if depth == 0 && !self.toks.is_empty() {
+                    return Ok(Some((first_line, blank_owner)));
+                }
+                if !started {
+                    // A blank or comment-only line: drop it from `rec`.
+                    self.rec.truncate(line_start);
+                } else if self.line_no - first_line >= MAX_RECORD_LINES {
+                    ctx.malformed(first_line, "record spans too many lines (unbalanced '(')");
+                    continue 'record;
+                }
+            }
+        }
+    }
+
+    /// After a malformed line inside parentheses, skips to the closing one so
+    /// the continuation lines are not misread as records.
+    fn discard_rest(
+        &mut self,
+        r: &mut dyn BufRead,
+        ctx: &mut Ctx,
+        mut depth: u32,
+    ) -> io::Result<()> {
+        let mut lines = 0;
+        while depth > 0 && lines < MAX_RECORD_LINES {
+            self.line.clear();
+            let got = (&mut *r).take(MAX_LINE).read_until(b'\n', &mut self.line)?;
+            if got == 0 {
+                return Ok(());
+            }
+            if self.line.last() != Some(&b'\n') {
+                skip_line(r)?;
+            }
+            lines += 1;
+            self.line_no += 1;
+            ctx.stats.lines += 1;
+            for &b in &self.line {
+                match b {
+                    b'(' => depth += 1,
+                    b')' => depth = depth.saturating_sub(1),
+                    _ => {}
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn tok(&self, i: usize) -> &[u8] {
+        let (s, e) = self.toks[i];
+        &self.rec[s as usize..e as usize]
+    }
+
+    /// Reads records until a delegation's run ends; `None` at end of input.
+    pub(crate) fn next_candidate(
+        &mut self,
+        r: &mut dyn BufRead,
+        ctx: &mut Ctx,
+    ) -> Result<Option<Candidate>, ZoneError> {
+        loop {
+            if self.eof {
+                return Ok(None);
+            }
+            let Some((line, blank)) = self.next_record(r, ctx).map_err(ZoneError::Io)? else {
+                self.eof = true;
+                return Ok(self.finish_run(ctx));
+            };
+            if let Some(c) = self.record(line, blank, ctx)? {
+                return Ok(Some(c));
+            }
+        }
+    }
+
+    /// Interprets one tokenised record; returns the previous run's domain when
+    /// this record starts a new owner.
+    fn record(
+        &mut self,
+        line: u64,
+        blank: bool,
+        ctx: &mut Ctx,
+    ) -> Result<Option<Candidate>, ZoneError> {
+        let first = self.tok(0);
+        if !blank && first.first() == Some(&b'$') {
+            return self.directive(line, ctx).map(|()| None);
+        }
+        let mut idx = 0;
+        let mut finished = None;
+        if blank {
+            if self.skip_run {
+                return Ok(None);
+            }
+            if !self.has_owner {
+                ctx.malformed(line, "blank owner with no previous owner");
+                return Ok(None);
+            }
+        } else {
+            idx = 1;
+            if self.skip_run && first == self.owner_tok.as_slice() {
+                // More records of an owner already rejected: reported once.
+                return Ok(None);
+            }
+            if !(self.has_owner && first == self.owner_tok.as_slice()) {
+                let origin = self.origin.as_ref();
+                let (s, e) = self.toks[0];
+                let tok = &self.rec[s as usize..e as usize];
+                match parse_name(tok, origin, &mut self.scratch) {
+                    Ok(()) => {}
+                    Err(NameError::NoOrigin) => {
+                        ctx.malformed(line, "relative owner name with no $ORIGIN");
+                        return Ok(None);
+                    }
+                    Err(NameError::Bad(why)) => {
+                        // Still a new owner: end the previous run, skip this one.
+                        self.owner_tok.clear();
+                        self.owner_tok.extend_from_slice(tok);
+                        finished = self.finish_run(ctx);
+                        let (s, e) = self.toks[0];
+                        ctx.rejected(line, &self.rec[s as usize..e as usize], why);
+                        self.has_owner = false;
+                        self.skip_run = true;
+                        return Ok(finished);
+                    }
+                }
+                self.skip_run = false;
+                if !self.has_owner || self.scratch != self.owner {
+                    finished = self.finish_run(ctx);
+                    std::mem::swap(&mut self.owner, &mut self.scratch);
+                    self.has_owner = true;
+                    self.owner_line = line;
+                }
+                let (s, e) = self.toks[0];
+                self.owner_tok.clear();
+                self.owner_tok
+                    .extend_from_slice(&self.rec[s as usize..e as usize]);
+            }
+        }
+        // TTL and class, in either order (RFC 1035 §5.1).
+        let (mut ttl, mut class) = (false, false);
+        while idx < self.toks.len() {
+            let t = self.tok(idx);
+            if !ttl && is_ttl(t) {
+                ttl = true;
+            } else if !class && is_class(t) {
+                class = true;
+            } else {
+                break;
+            }
+            idx += 1;
+        }
+        if idx >= self.toks.len() {
+            ctx.malformed(line, "missing record type");
+            return Ok(finished);
+        }
+        let rtype_idx = idx;
+        let rdata = self.toks.len() - idx - 1;
+        let rtype = self.tok(rtype_idx);
+        if rtype.eq_ignore_ascii_case(b"NS") {
+            ctx.stats.records += 1;
+            if rdata != 1 {
+                ctx.malformed(line, "NS record needs exactly one name server");
+                return Ok(finished);
+            }
+            self.add_ns(rtype_idx + 1, line, ctx);
+        } else if is_type(rtype) {
+            ctx.stats.records += 1;
+            if rtype.eq_ignore_ascii_case(b"SOA") && self.apex.is_none() {
+                if rdata != 7 {
+                    ctx.malformed(line, "SOA record needs 7 fields");
+                    return Ok(finished);
+                }
+                self.set_apex(self.owner.clone());
+            }
+        } else {
+            ctx.malformed(line, "unknown record type or stray field");
+        }
+        Ok(finished)
+    }
+
+    fn set_apex(&mut self, apex: Name) {
+        let mut text = Vec::new();
+        self.apex_text = apex
+            .text_into(&mut text)
+            .ok()
+            .and_then(|()| String::from_utf8(text).ok())
+            .map(|s| std::sync::Arc::from(s.to_ascii_lowercase()));
+        self.apex = Some(apex);
+    }
+
+    fn add_ns(&mut self, tok_idx: usize, line: u64, ctx: &mut Ctx) {
+        let (s, e) = self.toks[tok_idx];
+        let tok = &self.rec[s as usize..e as usize];
+        // Dumps name the same few thousand operator hosts millions of times:
+        // a small direct-mapped cache skips re-normalising them.
+        let slot = (xxh3_64(tok) as usize) & (NS_CACHE - 1);
+        if let Some((k, v)) = &self.ns_cache[slot]
+            && **k == *tok
+        {
+            if !self.ns.contains(v) {
+                self.ns.push(v.clone());
+            }
+            return;
+        }
+        let parsed = match parse_name(tok, self.origin.as_ref(), &mut self.scratch) {
+            Ok(()) => self.scratch.text_into(&mut self.text),
+            Err(NameError::NoOrigin) => {
+                ctx.malformed(line, "relative NS host with no $ORIGIN");
+                return;
+            }
+            Err(NameError::Bad(why)) => Err(why),
+        };
+        let res = parsed.and_then(|()| normalize_into(&self.text, &mut self.host));
+        let tok = &self.rec[s as usize..e as usize];
+        match res {
+            Ok(()) => {
+                self.ns_cache[slot] = Some((tok.into(), self.host.clone()));
+                if !self.ns.contains(&self.host) {
+                    self.ns.push(self.host.clone());
+                }
+            }
+            Err(why) => ctx.malformed_name(line, "bad NS host", tok, why),
+        }
+    }
+
+    fn directive(&mut self, line: u64, ctx: &mut Ctx) -> Result<(), ZoneError> {
+        let d = self.tok(0);
+        if d.eq_ignore_ascii_case(b"$ORIGIN") {
+            if self.toks.len() != 2 {
+                ctx.malformed(line, "$ORIGIN needs one name");
+                return Ok(());
+            }
+            let (s, e) = self.toks[1];
+            let tok = &self.rec[s as usize..e as usize];
+            let mut o = Name::default();
+            match parse_name(tok, self.origin.as_ref(), &mut o) {
+                Ok(()) => {
+                    self.origin = Some(o);
+                    // The same relative token now means another name.
+                    self.owner_tok.clear();
+                    self.ns_cache.iter_mut().for_each(|e| *e = None);
+                }
+                Err(_) => ctx.malformed(line, "bad $ORIGIN name"),
+            }
+        } else if d.eq_ignore_ascii_case(b"$TTL") {
+            if self.toks.len() != 2 || !is_ttl(self.tok(1)) {
+                ctx.malformed(line, "$TTL needs one TTL");
+            }
+        } else if d.eq_ignore_ascii_case(b"$INCLUDE") {
+            return Err(ZoneError::Include(line));
+        } else {
+            ctx.malformed(line, "unsupported directive");
+        }
+        Ok(())
+    }
+
+    /// Ends the current run of same-owner records; returns its domain if the
+    /// run held NS records of a delegation.
+    fn finish_run(&mut self, ctx: &mut Ctx) -> Option<Candidate> {
+        if self.ns.is_empty() || !self.has_owner {
+            self.ns.clear();
+            return None;
+        }
+        let inferred;
+        let apex = match self.apex.as_ref().or(self.origin.as_ref()) {
+            Some(a) => a,
+            None => {
+                inferred = self.owner.suffix(1);
+                &inferred
+            }
+        };
+        if !self.owner.is_below(apex, self.depth) {
+            self.ns.clear();
+            return None;
+        }
+        let mut name = String::new();
+        let res = self
+            .owner
+            .text_into(&mut self.text)
+            .and_then(|()| normalize_into(&self.text, &mut name));
+        match res {
+            Ok(()) => Some(Candidate {
+                name,
+                ns_hosts: std::mem::take(&mut self.ns),
+                line: self.owner_line,
+            }),
+            Err(why) => {
+                let text = self.text.clone();
+                ctx.rejected(self.owner_line, &text, why);
+                self.ns.clear();
+                None
+            }
+        }
+    }
+}
+
+/// Errors that stop the zone parser (mapped to [`InputError`] by the reader).
+#[derive(Debug)]
+pub(crate) enum ZoneError {
+    Io(io::Error),
+    Include(u64),
+}
+
+impl ZoneError {
+    pub(crate) fn into_input_error(self, path: &std::path::Path, offset: u64) -> InputError {
+        match self {
+            ZoneError::Io(source) => InputError::Read {
+                path: path.to_owned(),
+                offset,
+                source,
+            },
+            ZoneError::Include(line) => InputError::Include {
+                path: path.to_owned(),
+                line,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(s: &str, origin: Option<&str>) -> Result<Name, NameError> {
+        let o = origin.map(|o| {
+            let mut n = Name::default();
+            parse_name(o.as_bytes(), None, &mut n).unwrap();
+            n
+        });
+        let mut n = Name::default();
+        parse_name(s.as_bytes(), o.as_ref(), &mut n).map(|()| n)
+    }
+
+    fn text(n: &Name) -> String {
+        let mut v = Vec::new();
+        n.text_into(&mut v).unwrap();
+        String::from_utf8(v).unwrap()
+    }
+
+    #[test]
+    fn parse_name_table() {
+        let cases: &[(&str, Option<&str>, Option<&str>)] = &[
+            ("Example.BE.", None, Some("example.be")),
+            ("example", Some("be."), Some("example.be")),
+            ("@", Some("be."), Some("be")),
+            ("ex\\097mple.be.", None, Some("example.be")),
+            ("ex\\.ample.be.", None, None), // parses, but text refuses the dot
+            ("a..be.", None, None),
+            ("example", None, None),
+            ("\\999.be.", None, None),
+        ];
+        for (input, origin, want) in cases {
+            let got = name(input, *origin).ok().and_then(|n| {
+                let mut v = Vec::new();
+                n.text_into(&mut v)
+                    .ok()
+                    .map(|()| String::from_utf8(v).unwrap())
+            });
+            assert_eq!(got.as_deref(), *want, "{input:?} origin {origin:?}");
+        }
+    }
+
+    #[test]
+    fn below_apex() {
+        let apex = name("co.uk.", None).unwrap();
+        let d = name("shop.co.uk.", None).unwrap();
+        let deep = name("a.shop.co.uk.", None).unwrap();
+        assert!(d.is_below(&apex, 1));
+        assert!(!deep.is_below(&apex, 1));
+        assert!(deep.is_below(&apex, 2));
+        assert!(!apex.is_below(&apex, 1));
+        let other = name("shop.co.ux.", None).unwrap();
+        assert!(!other.is_below(&apex, 1));
+        assert_eq!(text(&d.suffix(1)), "uk");
+    }
+
+    #[test]
+    fn token_classes() {
+        assert!(is_ttl(b"3600") && is_ttl(b"1h30m") && !is_ttl(b"h1") && !is_ttl(b"IN"));
+        assert!(is_class(b"in") && is_class(b"CLASS1") && !is_class(b"NS"));
+        assert!(is_type(b"ns") && is_type(b"TYPE65534") && !is_type(b"FOO") && !is_type(b"TYPE"));
+    }
+}
