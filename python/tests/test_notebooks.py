@@ -4,8 +4,7 @@ figures equal `mailcensus report --format json` exactly.
 Data: `MAILCENSUS_DATA` (a scan directory) and `MAILCENSUS_SECTORS` (CSV) when
 set; otherwise a synthetic two-snapshot fixture written by the report crate's
 `fixture` example. The report binary is `MAILCENSUS_BIN` when set, else built
-with cargo (falling back to the report crate's `report` example, which makes
-the same library calls, when the CLI does not build).
+with cargo.
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ import json
 import os
 import subprocess
 import functools
-import warnings
 from pathlib import Path
 
 import nbclient
@@ -32,16 +30,12 @@ def _cargo(*args: str) -> subprocess.CompletedProcess:
 
 @functools.cache
 def report_command() -> tuple[str, ...]:
-    """The command that prints the report: `mailcensus report` or its stand-in."""
+    """The command that prints the report: `mailcensus report`."""
     if os.environ.get("MAILCENSUS_BIN"):
         return (os.environ["MAILCENSUS_BIN"], "report")
     built = _cargo("build", "-q", "-p", "mailcensus-cli")
-    if built.returncode == 0:
-        return (str(TARGET / "debug" / "mailcensus"), "report")
-    warnings.warn("mailcensus-cli does not build; using the report crate's `report` example")
-    built = _cargo("build", "-q", "-p", "mailcensus-report", "--example", "report")
     assert built.returncode == 0, built.stderr
-    return (str(TARGET / "debug" / "examples" / "report"),)
+    return (str(TARGET / "debug" / "mailcensus"), "report")
 
 
 @pytest.fixture(scope="module")

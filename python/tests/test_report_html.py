@@ -30,8 +30,8 @@ def png_size(path: Path) -> tuple[int, int]:
     return struct.unpack(">II", head[16:24])
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (apt-get install -y chromium)")
 def test_html_report_renders_in_headless_chromium(dataset, tmp_path):
+    assert CHROMIUM, "chromium is not installed: run scripts/install-deps.sh --with-test-tools"
     data, sectors = dataset
     html = tmp_path / "report.html"
     run_report(data, sectors, "html", html)

@@ -8,8 +8,12 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod domains;
+mod progress;
+mod reorder;
 mod report;
 mod scan;
+mod scan_config;
+mod summary;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

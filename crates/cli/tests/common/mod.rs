@@ -1,0 +1,4 @@
+//! Helpers shared by the CLI's integration tests.
+#![allow(dead_code)] // each test binary uses a different subset
+
+pub mod parquet_rows;
