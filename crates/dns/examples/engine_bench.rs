@@ -5,6 +5,7 @@
 //! ```text
 //! engine_bench --server 127.0.0.1:PORT --domains FILE [--concurrency N]
 //!              [--probes LIST] [--timeout-ms MS] [--retries N] [--limit N]
+//!              [--sockets N] [--window-floor N] [--domains-in-flight N]
 //! ```
 //! Prints one `key=value` line: domains, queries, seconds, qps, domains/s,
 //! per-domain latency percentiles, outcomes, and the engine's counters.
@@ -25,6 +26,9 @@ struct Args {
     timeout: Duration,
     retries: u32,
     limit: usize,
+    sockets: Option<usize>,
+    window_floor: Option<usize>,
+    domains_in_flight: Option<usize>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -36,6 +40,9 @@ fn parse_args() -> Result<Args, String> {
         timeout: Duration::from_millis(1000),
         retries: 2,
         limit: usize::MAX,
+        sockets: None,
+        window_floor: None,
+        domains_in_flight: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -53,6 +60,13 @@ fn parse_args() -> Result<Args, String> {
             }
             "--retries" => args.retries = value.parse().map_err(|e| format!("{flag}: {e}"))?,
             "--limit" => args.limit = value.parse().map_err(|e| format!("{flag}: {e}"))?,
+            "--sockets" => args.sockets = Some(value.parse().map_err(|e| format!("{flag}: {e}"))?),
+            "--domains-in-flight" => {
+                args.domains_in_flight = Some(value.parse().map_err(|e| format!("{flag}: {e}"))?)
+            }
+            "--window-floor" => {
+                args.window_floor = Some(value.parse().map_err(|e| format!("{flag}: {e}"))?)
+            }
             other => return Err(format!("unknown flag {other}")),
         }
     }
@@ -88,6 +102,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     config.probes = args.probes.0.clone();
     config.timeout = args.timeout;
     config.retries = args.retries;
+    if let Some(sockets) = args.sockets {
+        config.udp_sockets = sockets;
+    }
+    if let Some(domains) = args.domains_in_flight {
+        config.domains_in_flight = domains;
+    }
+    if let Some(floor) = args.window_floor {
+        config.window_floor = floor;
+    }
     let engine = Engine::new(config)?;
 
     let (tx, rx) = mpsc::channel(1024);

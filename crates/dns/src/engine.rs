@@ -31,6 +31,15 @@ use crate::{DnsError, DomainResult, EngineConfig, Probe};
 /// reached, so the classifier sees the limit exceeded, and then stops.
 const SPF_FETCH_LIMIT: usize = 11;
 
+/// Domains [`Engine::run`] keeps started per query the window allows: a
+/// started domain has about one to eight queries in flight, and some wait on
+/// a retransmit, so two keep the window full (at --concurrency 1,000 it
+/// admits the same 500 domains as before this bound).
+const DOMAINS_PER_WINDOW_SLOT: usize = 2;
+
+/// The lowest admission bound, for windows cut to their floor.
+const MIN_DOMAINS_ADMITTED: usize = 64;
+
 /// Backoff before a retry: grows per attempt, capped.
 fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(10u64.saturating_mul(1 << attempt.min(6))).min(Duration::from_millis(500))
@@ -139,7 +148,10 @@ impl Engine {
         let start = Instant::now();
         let count = QueryCount::new(0);
         let domain = domain.trim_end_matches('.').to_ascii_lowercase();
-        let evidence = self.gather(&domain, &count).await;
+        // Boxed: the probe plan's state machine is tens of kilobytes, and an
+        // unboxed one is copied whole each time the future moves (into the
+        // task, into `join!`); one allocation per domain is cheaper.
+        let evidence = Box::pin(self.gather(&domain, &count)).await;
         let posture = classify_domain(&evidence);
         Counters::bump(&self.inner.counters.domains);
         DomainResult {
@@ -154,10 +166,11 @@ impl Engine {
     /// Probes every domain received on `input` and sends each result, with
     /// the caller's tag, on `output`, at most `domains_in_flight` at a time
     /// (default: half of `concurrency`, at most 4,096: more domains waiting
-    /// for window slots only add latency and memory). Results come in completion order; the
-    /// tag carries whatever the caller needs to restore its own order. Returns
-    /// when `input` is closed and every domain is done, or early if `output`
-    /// is closed.
+    /// for window slots only add latency and memory) and at most twice as
+    /// many as the adaptive window allows queries. Results come in completion
+    /// order; the tag carries whatever the caller needs to restore its own
+    /// order. Returns when `input` is closed and every domain is done, or
+    /// early if `output` is closed.
     pub async fn run<T: Send + 'static>(
         &self,
         mut input: mpsc::Receiver<(String, T)>,
@@ -170,6 +183,23 @@ impl Engine {
         let slots = Arc::new(Semaphore::new(limit));
         let mut tasks = JoinSet::new();
         while let Some((domain, tag)) = input.recv().await {
+            // Also at most DOMAINS_PER_WINDOW_SLOT domains per query the
+            // adaptive window allows now: when the server's buffer holds the
+            // window at a few hundred, thousands of admitted domains only
+            // queue for window slots, which measured here as ~1 s of domain
+            // latency at --concurrency 10,000 for no throughput (and more CPU
+            // per query). Bounded: each turn reaps one started domain.
+            let admit = self
+                .inner
+                .window
+                .limit()
+                .saturating_mul(DOMAINS_PER_WINDOW_SLOT)
+                .max(MIN_DOMAINS_ADMITTED);
+            while tasks.len() >= admit {
+                if tasks.join_next().await.is_none() {
+                    break;
+                }
+            }
             let Ok(slot) = Arc::clone(&slots).acquire_owned().await else {
                 break;
             };
@@ -441,7 +471,9 @@ impl Engine {
                     }
                     let wait = wait.min(patience);
                     let held = Instant::now();
-                    inner.pool.hold(wait).await;
+                    // Boxed, like the backoff below: rare waits whose timers
+                    // would otherwise enlarge every query's future.
+                    Box::pin(inner.pool.hold(wait)).await;
                     patience = patience.saturating_sub(held.elapsed());
                     continue;
                 }
@@ -458,7 +490,11 @@ impl Engine {
             } else {
                 inner.config.timeout
             };
-            let reply = self.attempt(index, upstream, &spec, count, timeout).await;
+            // Boxed: the attempt's state (timer, semaphore waits, transport)
+            // is over a kilobyte, and unboxed it would be copied each time the
+            // probe plan's futures are built and moved (memmove was the
+            // largest user-space cost in a profile); one allocation is cheaper.
+            let reply = Box::pin(self.attempt(index, upstream, &spec, count, timeout)).await;
             match reply {
                 Ok(message) => {
                     inner.pool.answered(index);
@@ -478,7 +514,7 @@ impl Engine {
                     last_failure = failure;
                     previous = Some(index);
                     if attempt < attempts {
-                        tokio::time::sleep(backoff(attempt)).await;
+                        Box::pin(tokio::time::sleep(backoff(attempt))).await;
                     }
                 }
                 Err(failure) => return Err(failure),

@@ -64,7 +64,7 @@ pub enum DnsError {
     )]
     UnknownProbe(String),
     /// A socket could not be created or bound.
-    #[error("socket setup failed: {0}")]
+    #[error("socket setup failed")]
     Socket(#[from] std::io::Error),
     /// `/etc/resolv.conf` lists no usable nameserver.
     #[error("no nameserver found in {0}")]
