@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 echo "== building mailcensus (release)"
 cargo build --release --locked -p mailcensus-cli
-bin=target/release/mailcensus
+bin="${CARGO_TARGET_DIR:-target}/release/mailcensus"
 
 echo "== scanning datasets/sample through Unbound -> Knot"
 bash scripts/scan-sample.sh "$bin" out/demo

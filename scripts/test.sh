@@ -23,7 +23,8 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test"
 cargo test --workspace --locked
 
-target=${CARGO_TARGET_DIR:-target}
+mkdir -p "${CARGO_TARGET_DIR:-target}"
+target=$(realpath "${CARGO_TARGET_DIR:-target}")
 echo "== scanning the sample universe for the Python tests"
 bash scripts/scan-sample.sh "$target/debug/mailcensus" "$target/sample-scan" >/dev/null
 
@@ -31,5 +32,5 @@ echo "== python tests (fixture data)"
 export MAILCENSUS_BIN="$target/debug/mailcensus"
 .venv/bin/python -m pytest -q python/tests
 echo "== python tests (the scanned sample universe)"
-MAILCENSUS_DATA="$target/sample-scan" MAILCENSUS_SECTORS=datasets/sectors.csv \
+MAILCENSUS_DATA="$target/sample-scan" MAILCENSUS_SECTORS="$PWD/datasets/sectors.csv" \
   .venv/bin/python -m pytest -q python/tests/test_notebooks.py python/tests/test_report_html.py
