@@ -8,6 +8,7 @@
 #
 #   benches/input/bench.sh            # N=10000000 RUNS=3
 #   N=1000000 RUNS=5 benches/input/bench.sh
+#   BIN=/path/to/old/mailcensus benches/input/bench.sh   # compare another build
 set -euo pipefail
 
 N=${N:-10000000}
@@ -21,7 +22,7 @@ META=$DUMP.meta
 
 mkdir -p "$DIR"
 (cd "$ROOT" && cargo build --release -q -p mailcensus-cli && cargo build --release -q -p mailcensus-input --example gen_zone)
-BIN=$TARGET/release/mailcensus
+BIN=${BIN:-$TARGET/release/mailcensus}
 GEN=$TARGET/release/examples/gen_zone
 
 if [[ ! -s $DUMP || ! -s $META ]]; then

@@ -61,8 +61,24 @@ impl Dedupe {
 
     /// Records `name`; true when it was not seen before.
     pub fn insert(&mut self, name: &[u8]) -> bool {
-        // 0 marks an empty slot.
-        let fp = xxh3_64_with_seed(name, DEDUPE_SEED).max(1);
+        self.insert_fingerprint(fingerprint(name))
+    }
+
+    /// Loads the home slot of `fp` so that a later insert finds it cached;
+    /// several calls in a row overlap their cache misses. No effect on the set.
+    pub fn touch(&self, fp: u64) {
+        let i = home(fp, self.slots.len());
+        if let Some(&slot) = self.slots.get(i) {
+            // `black_box` keeps the otherwise unused load from being elided.
+            std::hint::black_box(slot);
+        }
+    }
+
+    /// [`Dedupe::insert`] for a [`fingerprint`] computed earlier.
+    pub fn insert_fingerprint(&mut self, fp: u64) -> bool {
+        // 0 marks an empty slot; `fingerprint` never returns it, and a caller's
+        // 0 is folded onto 1 the same way.
+        let fp = fp.max(1);
         if (self.len + 1) * 100 > self.slots.len() * 85 {
             self.grow();
         }
@@ -84,6 +100,12 @@ impl Dedupe {
         }
         self.slots = slots;
     }
+}
+
+/// The fingerprint [`Dedupe::insert`] keeps for `name` (never 0: 0 marks an
+/// empty slot).
+pub fn fingerprint(name: &[u8]) -> u64 {
+    xxh3_64_with_seed(name, DEDUPE_SEED).max(1)
 }
 
 /// Multiply-shift range reduction: works for any table size, not just powers of two.

@@ -54,11 +54,13 @@ pub fn normalize_into(input: &[u8], out: &mut String) -> Result<(), Reject> {
         return Err(Reject::Empty);
     }
     if fast_path_ok(name)? {
-        out.reserve(name.len());
-        for &b in name {
-            out.push(char::from(b.to_ascii_lowercase()));
+        // Plain ASCII (checked just above), so this is valid UTF-8; copying
+        // it whole and lowercasing in place beats pushing char by char.
+        if let Ok(s) = std::str::from_utf8(name) {
+            out.push_str(s);
+            out.make_ascii_lowercase();
+            return Ok(());
         }
-        return Ok(());
     }
     let mapped = idna::uts46::Uts46::new()
         .to_ascii(
