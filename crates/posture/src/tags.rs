@@ -30,6 +30,9 @@
 
 use std::fmt;
 
+use crate::error::RecordError;
+use crate::evidence::{Lookup, TxtRecord};
+
 /// Why a tag-list does not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -170,6 +173,29 @@ pub fn find<'a>(tags: &[Tag<'a>], name: &str) -> Option<&'a str> {
 /// returned as `""` so the caller can reject it.
 pub fn split_list(value: &str) -> Vec<&str> {
     value.split(',').map(trim_wsp).collect()
+}
+
+/// Picks the one record of a TXT RRset that `is_candidate` accepts (by its
+/// version tag) and parses it: `Ok(None)` when there is none, an error when
+/// there are several. MTA-STS (RFC 8461 §3.1), TLS-RPT (RFC 8460 §3) and BIMI
+/// (draft-brand-indicators-for-message-identification §4.2) share this rule:
+/// with more than one candidate a receiver must not pick one.
+pub(crate) fn select_one<R>(
+    lookup: &Lookup<TxtRecord>,
+    is_candidate: impl Fn(&str) -> bool,
+    parse: impl Fn(&str) -> Result<R, RecordError>,
+) -> Result<Option<R>, RecordError> {
+    let texts: Vec<String> = lookup
+        .records()
+        .iter()
+        .map(TxtRecord::joined)
+        .filter(|text| is_candidate(text))
+        .collect();
+    match texts.as_slice() {
+        [] => Ok(None),
+        [one] => parse(one).map(Some),
+        many => Err(RecordError::Multiple(many.len())),
+    }
 }
 
 #[cfg(test)]

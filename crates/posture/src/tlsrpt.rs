@@ -102,17 +102,7 @@ pub fn parse(text: &str) -> Result<TlsRptRecord, RecordError> {
 /// Selects and parses the TLS-RPT record of a TXT RRset: `Ok(None)` when
 /// there is none.
 pub fn select(lookup: &Lookup<TxtRecord>) -> Result<Option<TlsRptRecord>, RecordError> {
-    let texts: Vec<String> = lookup
-        .records()
-        .iter()
-        .map(TxtRecord::joined)
-        .filter(|t| is_candidate(t))
-        .collect();
-    match texts.as_slice() {
-        [] => Ok(None),
-        [one] => parse(one).map(Some),
-        many => Err(RecordError::Multiple(many.len())),
-    }
+    tags::select_one(lookup, is_candidate, parse)
 }
 
 /// Classifies the TXT RRset of the policy-discovery name.
