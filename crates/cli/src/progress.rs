@@ -17,6 +17,10 @@ pub struct Snapshot {
     pub domains_done: u64,
     /// Domains whose `resolution` is `error`.
     pub domains_error: u64,
+    /// Domains read from the input and handed to the engine so far.
+    pub domains_fed: u64,
+    /// Whether the input has been read to its end (then `domains_fed` is the total).
+    pub input_done: bool,
     /// Queries sent so far.
     pub queries: u64,
     /// Input bytes consumed so far.
@@ -90,8 +94,9 @@ impl Progress {
             100.0 * s.domains_error as f64 / s.domains_done as f64
         };
         let estimate = match s.bytes_total {
-            Some(total) if s.bytes_read > 0 && s.domains_done > 0 => {
-                let per_byte = s.domains_done as f64 / s.bytes_read as f64;
+            _ if s.input_done => format!("/{}", s.domains_fed),
+            Some(total) if s.bytes_read > 0 && s.domains_fed > 0 => {
+                let per_byte = s.domains_fed as f64 / s.bytes_read as f64;
                 format!("/~{}", (per_byte * total as f64).round() as u64)
             }
             _ => String::new(),

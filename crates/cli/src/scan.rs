@@ -249,6 +249,10 @@ struct Shared {
     watermark: AtomicU64,
     domains_done: AtomicU64,
     domains_error: AtomicU64,
+    /// Domains handed to the engine (this attempt, plus the resumed prefix).
+    domains_fed: AtomicU64,
+    /// The feeder has read the whole input.
+    input_done: AtomicBool,
     queries: AtomicU64,
 }
 
@@ -345,6 +349,8 @@ async fn scan(settings: Settings) -> anyhow::Result<ExitCode> {
 
     let shared = Arc::new(Shared::default());
     shared.watermark.store(first_seq, Ordering::Relaxed);
+    shared.domains_done.store(first_seq, Ordering::Relaxed);
+    shared.domains_fed.store(first_seq, Ordering::Relaxed);
     let lag = max_lag(settings.concurrency);
     let (domain_tx, domain_rx) = mpsc::channel::<(String, Tag)>(settings.concurrency.max(64));
     let (result_tx, mut result_rx) = mpsc::channel(settings.concurrency.max(64));
@@ -476,41 +482,41 @@ fn feed(
     domains: &mpsc::Sender<(String, Tag)>,
 ) -> ReadOutcome {
     let mut error = None;
+    let mut exhausted = true;
     for (seq, item) in (0u64..).zip(reader.by_ref()) {
-        if shared.stop.load(Ordering::Relaxed) {
-            break;
-        }
         let domain = match item {
             Ok(domain) => domain,
             Err(err) => {
                 error = Some(anyhow::Error::new(err));
+                exhausted = false;
                 break;
             }
         };
-        let this = seq;
-        if this < first_seq {
+        if seq < first_seq {
             continue;
         }
         // Back-pressure on the reorder buffer (see `max_lag`).
-        while this >= shared.watermark.load(Ordering::Relaxed) + lag {
-            if shared.stop.load(Ordering::Relaxed) {
-                break;
-            }
+        while seq >= shared.watermark.load(Ordering::Relaxed) + lag
+            && !shared.stop.load(Ordering::Relaxed)
+        {
             std::thread::sleep(Duration::from_millis(2));
         }
         if shared.stop.load(Ordering::Relaxed) {
+            exhausted = false;
             break;
         }
-        let suffix = suffix_of(&domain);
         let tag = Tag {
-            seq: this,
+            seq,
+            suffix: suffix_of(&domain),
             ns_hosts: domain.ns_hosts,
-            suffix,
         };
         if domains.blocking_send((domain.name, tag)).is_err() {
+            exhausted = false;
             break;
         }
+        shared.domains_fed.store(seq + 1, Ordering::Relaxed);
     }
+    shared.input_done.store(exhausted, Ordering::Relaxed);
     ReadOutcome {
         stats: reader.stats(),
         issues: reader.issues().to_vec(),
@@ -589,6 +595,8 @@ fn snapshot(shared: &Shared, input: &mailcensus_input::Progress) -> Snapshot {
     Snapshot {
         domains_done: shared.domains_done.load(Ordering::Relaxed),
         domains_error: shared.domains_error.load(Ordering::Relaxed),
+        domains_fed: shared.domains_fed.load(Ordering::Relaxed),
+        input_done: shared.input_done.load(Ordering::Relaxed),
         queries: shared.queries.load(Ordering::Relaxed),
         bytes_read: input.bytes_read(),
         bytes_total: input.bytes_total(),
