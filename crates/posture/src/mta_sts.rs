@@ -29,7 +29,7 @@ use std::fmt;
 use crate::error::RecordError;
 use crate::evidence::{Lookup, TxtRecord};
 use crate::status::{Status, negative_status};
-use crate::tags::{self, Syntax};
+use crate::tags;
 
 /// A parsed MTA-STS TXT record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,19 +54,12 @@ const VERSION: &str = "v=STSv1";
 
 /// True when `text` begins with the version tag (selection, RFC 8461 §3.1).
 pub fn is_candidate(text: &str) -> bool {
-    text.strip_prefix(VERSION)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with([';', ' ', '\t']))
+    tags::starts_with_version(text, VERSION)
 }
 
 /// Parses one MTA-STS TXT record (strings already joined).
 pub fn parse(text: &str) -> Result<MtaStsRecord, RecordError> {
-    let list = tags::parse(text, Syntax::Strict)?;
-    let version_ok = list
-        .first()
-        .is_some_and(|t| t.name == "v" && t.value == "STSv1");
-    if !version_ok {
-        return Err(RecordError::Version { expected: VERSION });
-    }
+    let list = tags::parse_versioned(text, VERSION)?;
     let mut id = None;
     let mut extensions = Vec::new();
     for tag in &list[1..] {

@@ -175,6 +175,31 @@ pub fn split_list(value: &str) -> Vec<&str> {
     value.split(',').map(trim_wsp).collect()
 }
 
+/// True when `text` begins with `version` (such as `v=STSv1`) followed by the
+/// end, `;` or white space: how MTA-STS (RFC 8461 §3.1) and TLS-RPT (RFC 8460
+/// §3) tell their record from other TXT at the same name.
+pub(crate) fn starts_with_version(text: &str, version: &str) -> bool {
+    text.strip_prefix(version)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with([';', ' ', '\t']))
+}
+
+/// Parses a strict tag list whose first tag must be exactly `version`
+/// (`v=STSv1`, `v=TLSRPTv1`).
+pub(crate) fn parse_versioned<'a>(
+    text: &'a str,
+    version: &'static str,
+) -> Result<Vec<Tag<'a>>, RecordError> {
+    let list = parse(text, Syntax::Strict)?;
+    let expected = version.strip_prefix("v=").unwrap_or(version);
+    let version_ok = list
+        .first()
+        .is_some_and(|tag| tag.name == "v" && tag.value == expected);
+    if !version_ok {
+        return Err(RecordError::Version { expected: version });
+    }
+    Ok(list)
+}
+
 /// Picks the one record of a TXT RRset that `is_candidate` accepts (by its
 /// version tag) and parses it: `Ok(None)` when there is none, an error when
 /// there are several. MTA-STS (RFC 8461 §3.1), TLS-RPT (RFC 8460 §3) and BIMI

@@ -27,7 +27,7 @@ use std::fmt;
 use crate::error::RecordError;
 use crate::evidence::{Lookup, TxtRecord};
 use crate::status::{Status, negative_status};
-use crate::tags::{self, Syntax};
+use crate::tags;
 use crate::uri::{self, Scheme};
 
 /// A parsed TLS-RPT TXT record.
@@ -53,19 +53,12 @@ const VERSION: &str = "v=TLSRPTv1";
 
 /// True when `text` begins with the version tag (selection, RFC 8460 §3).
 pub fn is_candidate(text: &str) -> bool {
-    text.strip_prefix(VERSION)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with([';', ' ', '\t']))
+    tags::starts_with_version(text, VERSION)
 }
 
 /// Parses one TLS-RPT TXT record (strings already joined).
 pub fn parse(text: &str) -> Result<TlsRptRecord, RecordError> {
-    let list = tags::parse(text, Syntax::Strict)?;
-    let version_ok = list
-        .first()
-        .is_some_and(|t| t.name == "v" && t.value == "TLSRPTv1");
-    if !version_ok {
-        return Err(RecordError::Version { expected: VERSION });
-    }
+    let list = tags::parse_versioned(text, VERSION)?;
     let mut rua = None;
     let mut extensions = Vec::new();
     for tag in &list[1..] {
