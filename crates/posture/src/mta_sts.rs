@@ -28,7 +28,7 @@ use std::fmt;
 
 use crate::error::RecordError;
 use crate::evidence::{Lookup, TxtRecord};
-use crate::status::{Status, negative_status};
+use crate::status::{Status, status_of_selection};
 use crate::tags;
 
 /// A parsed MTA-STS TXT record.
@@ -98,14 +98,7 @@ pub fn select(lookup: &Lookup<TxtRecord>) -> Result<Option<MtaStsRecord>, Record
 
 /// Classifies the TXT RRset of the policy-discovery name.
 pub fn classify(lookup: &Lookup<TxtRecord>) -> Status {
-    if let Some(status) = negative_status(lookup) {
-        return status;
-    }
-    match select(lookup) {
-        Ok(Some(_)) => Status::Valid,
-        Ok(None) => Status::Absent,
-        Err(_) => Status::Invalid,
-    }
+    status_of_selection(lookup, select)
 }
 
 #[cfg(test)]

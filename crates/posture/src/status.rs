@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::evidence::Lookup;
+use crate::evidence::{Lookup, TxtRecord};
 
 /// Status shared by SPF, DMARC, MTA-STS, TLS-RPT, BIMI (plus `declined`) and DANE.
 ///
@@ -56,5 +56,22 @@ pub(crate) fn negative_status<T>(lookup: &Lookup<T>) -> Option<Status> {
         Lookup::Records(_) => None,
         Lookup::NoData | Lookup::NxDomain => Some(Status::Absent),
         Lookup::Failed(_) => Some(Status::Error),
+    }
+}
+
+/// The status of a record found by a `select` that yields the one record or an
+/// error: a negative or failed lookup first, then valid / absent (no
+/// candidate record among the TXT) / invalid. MTA-STS and TLS-RPT share it.
+pub(crate) fn status_of_selection<R, E>(
+    lookup: &Lookup<TxtRecord>,
+    select: impl Fn(&Lookup<TxtRecord>) -> Result<Option<R>, E>,
+) -> Status {
+    if let Some(status) = negative_status(lookup) {
+        return status;
+    }
+    match select(lookup) {
+        Ok(Some(_)) => Status::Valid,
+        Ok(None) => Status::Absent,
+        Err(_) => Status::Invalid,
     }
 }

@@ -26,7 +26,7 @@ use std::fmt;
 
 use crate::error::RecordError;
 use crate::evidence::{Lookup, TxtRecord};
-use crate::status::{Status, negative_status};
+use crate::status::{Status, status_of_selection};
 use crate::tags;
 use crate::uri::{self, Scheme};
 
@@ -100,14 +100,7 @@ pub fn select(lookup: &Lookup<TxtRecord>) -> Result<Option<TlsRptRecord>, Record
 
 /// Classifies the TXT RRset of the policy-discovery name.
 pub fn classify(lookup: &Lookup<TxtRecord>) -> Status {
-    if let Some(status) = negative_status(lookup) {
-        return status;
-    }
-    match select(lookup) {
-        Ok(Some(_)) => Status::Valid,
-        Ok(None) => Status::Absent,
-        Err(_) => Status::Invalid,
-    }
+    status_of_selection(lookup, select)
 }
 
 #[cfg(test)]
