@@ -84,6 +84,16 @@ fn piece() -> impl Strategy<Value = &'static str> {
         "; c",
         "\\",
         "ns1.op.net.",
+        "NS1.Op.Net.",
+        "ns1.xn--bcher-kva.example.",
+        "ab--cd.net.",
+        "-.net.",
+        ".a.net.",
+        "a..net.",
+        "x-y.z9.",
+        "ns.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.net.",
+        "ns.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.net.",
+        "\u{1}",
         "ns2",
         "192.0.2.1",
         "1",
@@ -94,6 +104,36 @@ fn piece() -> impl Strategy<Value = &'static str> {
         " ",
         "\r",
     ])
+}
+
+/// Hands out at most `step` bytes per `read`, so that the reader's buffer
+/// ends inside lines and records everywhere.
+struct Trickle {
+    data: Vec<u8>,
+    pos: usize,
+    step: usize,
+}
+
+impl std::io::Read for Trickle {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let rest = &self.data[self.pos..];
+        let n = rest.len().min(buf.len()).min(self.step);
+        buf[..n].copy_from_slice(&rest[..n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// Everything a read produces, errors as text.
+fn read_everything(
+    stream: impl std::io::Read + Send + 'static,
+) -> (Vec<Result<mailcensus_input::Domain, String>>, String) {
+    let opts = ReaderOptions::default()
+        .format(Some(Format::Zone))
+        .threaded(false);
+    let mut r = DomainReader::from_reader("prop", stream, opts).unwrap();
+    let items = r.by_ref().map(|d| d.map_err(|e| e.to_string())).collect();
+    (items, format!("{:?} {:?}", r.stats(), r.issues()))
 }
 
 fn zone_line() -> impl Strategy<Value = String> {
@@ -117,6 +157,26 @@ proptest! {
         check(text.clone(), Some(Format::Zone), None)?;
         check(text.clone(), None, None)?;
         check(text, Some(Format::Zone), Some(Shard::new(0, n).unwrap()))?;
+    }
+
+    /// Lines whole in the reader's buffer take the in-place tokenizer; a
+    /// buffer that ends mid-line sends that line to the full one. Reading
+    /// the same text whole and in small pieces must give the same domains,
+    /// NS hosts, line numbers, counters and issues.
+    #[test]
+    fn in_buffer_and_full_tokenizers_agree(
+        lines in prop::collection::vec(zone_line(), 0..40),
+        step in 1usize..80,
+        final_newline in any::<bool>(),
+    ) {
+        let mut text = lines.join("\n");
+        if final_newline {
+            text.push('\n');
+        }
+        let text = text.into_bytes();
+        let whole = read_everything(std::io::Cursor::new(text.clone()));
+        let pieces = read_everything(Trickle { data: text, pos: 0, step });
+        prop_assert_eq!(whole, pieces);
     }
 
     #[test]
