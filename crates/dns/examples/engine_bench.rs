@@ -151,7 +151,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "domains={total} missing={missing} ok={ok} nxdomain={nx} error={error} queries={queries} \
          seconds={seconds:.3} qps={:.0} domains_per_s={:.0} p50_ms={:.2} p90_ms={:.2} p99_ms={:.2} \
-         max_ms={:.2} timeouts={} retries={} late={} mismatched={} tc={} window={} concurrency={}",
+         max_ms={:.2} timeouts={} retries={} late={} mismatched={} tc={} tcp={} tcp_conns={} window={} \
+         concurrency={}",
         queries as f64 / seconds,
         total as f64 / seconds,
         percentile(&latencies, 0.50),
@@ -163,6 +164,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         stats.late,
         stats.mismatched,
         stats.truncated,
+        stats.sent_tcp,
+        stats.tcp_connections,
         stats.window,
         args.concurrency,
     );

@@ -11,7 +11,10 @@
 //!   the question (name case-insensitively, type, class) match an outstanding
 //!   query (RFC 5452 §9.1); anything else is dropped and counted. EDNS0 with a
 //!   1232-byte buffer (the DNS Flag Day 2020 value); TC=1 repeats the query
-//!   over TCP with RFC 1035 §4.2.2 length-prefixed framing (RFC 7766 §5).
+//!   over TCP (RFC 7766 §5) with RFC 1035 §4.2.2 length-prefixed framing, on
+//!   a few pooled connections per upstream that carry many queries at once
+//!   and take their answers in any order (RFC 7766 §6.2.1.1, §7), matched
+//!   like UDP answers but per connection.
 //! - **politeness**: an adaptive (AIMD) window of queries in
 //!   flight between a floor and `concurrency`, a global `qps` cap and a
 //!   per-upstream cap, each governor limiter paced by one task.
@@ -34,6 +37,7 @@ mod cache;
 mod engine;
 mod limits;
 mod stats;
+mod tcp;
 mod transport;
 mod upstream;
 
@@ -46,6 +50,7 @@ use mailcensus_posture::{DomainEvidence, Posture};
 
 pub use engine::Engine;
 pub use stats::StatsSnapshot;
+pub use tcp::TCP_CONNECTIONS_PER_UPSTREAM;
 
 /// Errors of the engine's setup (queries themselves never error: they end in
 /// an [`mailcensus_posture::Outcome`]).

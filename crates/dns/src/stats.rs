@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub(crate) struct Counters {
     pub sent_udp: AtomicU64,
     pub sent_tcp: AtomicU64,
+    pub tcp_connections: AtomicU64,
     pub received: AtomicU64,
     pub accepted: AtomicU64,
     pub timeouts: AtomicU64,
@@ -34,9 +35,16 @@ impl Counters {
 pub struct StatsSnapshot {
     /// UDP datagrams sent (first attempts and retries).
     pub sent_udp: u64,
-    /// Queries sent over TCP after a truncated UDP answer.
+    /// Queries written to a TCP connection after a truncated UDP answer.
     pub sent_tcp: u64,
-    /// UDP datagrams received, whatever they were.
+    /// TCP connections opened (connection attempts, failed ones included).
+    /// Connections are pooled and pipelined (RFC 7766 §6.2.1), so this stays
+    /// far below `sent_tcp`: at most
+    /// [`TCP_CONNECTIONS_PER_UPSTREAM`](crate::TCP_CONNECTIONS_PER_UPSTREAM)
+    /// per upstream at a time, renewed only when idle or closed.
+    pub tcp_connections: u64,
+    /// UDP datagrams received, whatever they were (TCP answers are not
+    /// counted here).
     pub received: u64,
     /// Responses accepted for an outstanding query.
     pub accepted: u64,
@@ -44,19 +52,22 @@ pub struct StatsSnapshot {
     pub timeouts: u64,
     /// Attempts after the first.
     pub retries: u64,
-    /// Datagrams whose id matched an outstanding query but whose source,
-    /// direction or question did not: dropped (RFC 5452 §9.1).
+    /// Datagrams or TCP messages whose id matched an outstanding query (of
+    /// that socket or connection) but whose source, direction or question
+    /// did not: dropped (RFC 5452 §9.1).
     pub mismatched: u64,
     /// Responses that arrived after their query had timed out.
     pub late: u64,
-    /// Datagrams matching no outstanding or recent query (including bytes
-    /// too short for a DNS header).
+    /// Datagrams or TCP messages matching no outstanding or recent query of
+    /// their socket or connection (including bytes too short for a DNS
+    /// header).
     pub unsolicited: u64,
     /// Matched responses that could not be decoded (`Failure::Malformed`).
     pub malformed: u64,
     /// Truncated (TC=1) UDP answers, each repeated over TCP.
     pub truncated: u64,
-    /// Send errors and broken TCP exchanges.
+    /// Send errors, and TCP queries failed because their connection could
+    /// not be opened, broke, or was closed by the server before answering.
     pub transport_errors: u64,
     /// Times every upstream was benched at once (circuit breaker opened).
     pub breaker_openings: u64,
@@ -81,6 +92,7 @@ impl Counters {
         StatsSnapshot {
             sent_udp: get(&self.sent_udp),
             sent_tcp: get(&self.sent_tcp),
+            tcp_connections: get(&self.tcp_connections),
             received: get(&self.received),
             accepted: get(&self.accepted),
             timeouts: get(&self.timeouts),

@@ -1,4 +1,5 @@
-//! One attempt of one query: UDP from a socket pool, TCP when truncated.
+//! One attempt of one query: UDP from a socket pool, TCP when truncated
+//! (through the pooled, pipelined connections of [`crate::tcp`]).
 //!
 //! Matching follows RFC 5452 §9.1: a response is accepted only when it comes
 //! from the address the query went to, on the socket it left from, with the
@@ -17,13 +18,13 @@ use hickory_proto::op::{Edns, Header, Message, MessageType, OpCode, Query};
 use hickory_proto::rr::{DNSClass, Name, RecordType};
 use hickory_proto::serialize::binary::{BinDecodable, BinDecoder};
 use mailcensus_posture::Failure;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpStream, UdpSocket};
+use tokio::net::UdpSocket;
 use tokio::sync::{Notify, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::DnsError;
 use crate::stats::Counters;
+use crate::tcp::TcpPool;
 
 /// The EDNS0 UDP payload size we advertise: large enough for most answers,
 /// small enough to avoid IP fragmentation (DNS Flag Day 2020).
@@ -44,12 +45,29 @@ pub(crate) struct QuerySpec {
     pub checking_disabled: bool,
 }
 
-type Reply = Result<Message, Failure>;
+/// How one attempt ends.
+pub(crate) type Reply = Result<Message, Failure>;
+
+/// A response carrying exactly one question: the only kind that can answer
+/// one of our queries (RFC 5452 §9.1).
+pub(crate) fn is_single_question_response(header: &Header) -> bool {
+    header.metadata.message_type == MessageType::Response && header.counts.queries == 1
+}
+
+/// The response's question is the query's: type, class IN, and name
+/// (hickory's `Name` equality ignores ASCII case, RFC 4343 §3).
+pub(crate) fn answers_question(question: &Query, name: &Name, qtype: RecordType) -> bool {
+    question.query_type == qtype && question.query_class == DNSClass::IN && question.name == *name
+}
 
 struct Pending {
     upstream: SocketAddr,
     name: Name,
     qtype: RecordType,
+    /// Which registration this is: once a query is answered its id is free
+    /// again, and its waiting future must not forget a newer query that drew
+    /// the same id before that future was dropped.
+    token: u64,
     tx: oneshot::Sender<Reply>,
 }
 
@@ -57,6 +75,7 @@ struct Pending {
 struct Table {
     pending: HashMap<u16, Pending>,
     expired: VecDeque<u16>,
+    next_token: u64,
 }
 
 /// A query waiting for the socket's sender task.
@@ -153,8 +172,10 @@ impl Slot {
         &self,
         upstream: SocketAddr,
         spec: &QuerySpec,
-    ) -> Option<(u16, oneshot::Receiver<Reply>)> {
+    ) -> Option<(u16, u64, oneshot::Receiver<Reply>)> {
         let mut table = self.table();
+        let token = table.next_token;
+        table.next_token = token.wrapping_add(1);
         // Random ids (RFC 5452 §4.3); a few tries find a free one unless the
         // socket is nearly full, in which case the caller tries another socket.
         for _ in 0..16 {
@@ -165,18 +186,25 @@ impl Slot {
                     upstream,
                     name: spec.name.clone(),
                     qtype: spec.qtype,
+                    token,
                     tx,
                 });
-                return Some((id, rx));
+                return Some((id, token, rx));
             }
         }
         None
     }
 
-    /// Forgets a query that will not be answered (timeout or cancellation).
-    fn forget(&self, id: u16) {
+    /// Forgets a query that will not be answered (timeout or cancellation),
+    /// if `id` still belongs to that registration.
+    fn forget(&self, id: u16, token: u64) {
         let mut table = self.table();
-        if table.pending.remove(&id).is_some() {
+        if table
+            .pending
+            .get(&id)
+            .is_some_and(|pending| pending.token == token)
+        {
+            table.pending.remove(&id);
             if table.expired.len() >= RECENT_EXPIRED {
                 table.expired.pop_front();
             }
@@ -201,10 +229,7 @@ impl Slot {
             }
             return;
         };
-        if pending.upstream != source
-            || header.metadata.message_type != MessageType::Response
-            || header.counts.queries != 1
-        {
+        if pending.upstream != source || !is_single_question_response(&header) {
             Counters::bump(&counters.mismatched);
             return;
         }
@@ -212,10 +237,7 @@ impl Slot {
             Counters::bump(&counters.mismatched);
             return;
         };
-        if question.query_type != pending.qtype
-            || question.query_class != DNSClass::IN
-            || question.name != pending.name
-        {
+        if !answers_question(&question, &pending.name, pending.qtype) {
             Counters::bump(&counters.mismatched);
             return;
         }
@@ -239,11 +261,12 @@ impl Slot {
 struct PendingGuard<'a> {
     slot: &'a Slot,
     id: u16,
+    token: u64,
 }
 
 impl Drop for PendingGuard<'_> {
     fn drop(&mut self) {
-        self.slot.forget(self.id);
+        self.slot.forget(self.id, self.token);
     }
 }
 
@@ -252,6 +275,8 @@ pub(crate) struct Transport {
     v4: Vec<Arc<Slot>>,
     v6: Vec<Arc<Slot>>,
     next: AtomicUsize,
+    /// Connections for truncated answers, opened on first need.
+    tcp: TcpPool,
     /// The per-socket receiver and sender tasks.
     tasks: Vec<JoinHandle<()>>,
     counters: Arc<Counters>,
@@ -298,6 +323,7 @@ impl Transport {
             v4: Vec::new(),
             v6: Vec::new(),
             next: AtomicUsize::new(0),
+            tcp: TcpPool::new(upstreams, &counters),
             tasks: Vec::new(),
             counters,
         };
@@ -376,7 +402,7 @@ impl Transport {
             // Boxed: the TCP state machine is large and rarely needed; inline
             // it would be copied with every query's future (measured: moving
             // futures was the engine's biggest user-space cost).
-            return Box::pin(self.exchange_tcp(upstream, spec, timeout)).await;
+            return Box::pin(self.tcp.exchange(upstream, spec, timeout)).await;
         }
         Ok(reply)
     }
@@ -397,16 +423,16 @@ impl Transport {
             let Some(slot) = slots.get((start + offset) % slots.len()) else {
                 continue;
             };
-            if let Some((id, rx)) = slot.register(upstream, spec) {
-                registered = Some((slot, id, rx));
+            if let Some((id, token, rx)) = slot.register(upstream, spec) {
+                registered = Some((slot, id, token, rx));
                 break;
             }
         }
-        let Some((slot, id, rx)) = registered else {
+        let Some((slot, id, token, rx)) = registered else {
             Counters::bump(&self.counters.transport_errors);
             return Err(Failure::Transport);
         };
-        let guard = PendingGuard { slot, id };
+        let guard = PendingGuard { slot, id, token };
         let bytes = encode(id, spec)?;
         // A send error comes back through `rx` as a transport failure.
         slot.enqueue(Outgoing {
@@ -424,71 +450,6 @@ impl Transport {
         };
         drop(guard);
         outcome
-    }
-
-    async fn exchange_tcp(
-        &self,
-        upstream: SocketAddr,
-        spec: &QuerySpec,
-        timeout: Duration,
-    ) -> Reply {
-        Counters::bump(&self.counters.sent_tcp);
-        let id: u16 = rand::random();
-        let bytes = encode(id, spec)?;
-        let exchange = async {
-            let mut stream = TcpStream::connect(upstream)
-                .await
-                .map_err(|_| Failure::Transport)?;
-            let _ = stream.set_nodelay(true);
-            let len = u16::try_from(bytes.len()).map_err(|_| Failure::FormErr)?;
-            let mut framed = Vec::with_capacity(bytes.len() + 2);
-            framed.extend_from_slice(&len.to_be_bytes());
-            framed.extend_from_slice(&bytes);
-            stream
-                .write_all(&framed)
-                .await
-                .map_err(|_| Failure::Transport)?;
-            let mut prefix = [0u8; 2];
-            stream
-                .read_exact(&mut prefix)
-                .await
-                .map_err(|_| Failure::Transport)?;
-            let mut body = vec![0u8; usize::from(u16::from_be_bytes(prefix))];
-            stream
-                .read_exact(&mut body)
-                .await
-                .map_err(|_| Failure::Transport)?;
-            Ok::<_, Failure>(body)
-        };
-        let body = match tokio::time::timeout(timeout, exchange).await {
-            Ok(Ok(body)) => body,
-            Ok(Err(failure)) => {
-                Counters::bump(&self.counters.transport_errors);
-                return Err(failure);
-            }
-            Err(_) => {
-                Counters::bump(&self.counters.timeouts);
-                return Err(Failure::Timeout);
-            }
-        };
-        let Ok(message) = Message::from_vec(&body) else {
-            Counters::bump(&self.counters.malformed);
-            return Err(Failure::Malformed);
-        };
-        let matches = message.metadata.id == id
-            && message.metadata.message_type == MessageType::Response
-            && message.queries.len() == 1
-            && message.queries.first().is_some_and(|q| {
-                q.query_type == spec.qtype && q.query_class == DNSClass::IN && q.name == spec.name
-            });
-        if !matches {
-            // Our own connection answered another question: the server is
-            // broken, and this answer must not count for the query.
-            Counters::bump(&self.counters.mismatched);
-            return Err(Failure::Malformed);
-        }
-        Counters::bump(&self.counters.accepted);
-        Ok(message)
     }
 }
 
@@ -565,7 +526,7 @@ mod tests {
         let slot = Slot::new(bind_udp("127.0.0.1:0".parse().unwrap()).unwrap());
         let upstream: SocketAddr = "127.0.0.1:53".parse().unwrap();
         let q = spec("a.mcdns.", RecordType::TXT);
-        let (id, mut rx) = slot.register(upstream, &q).unwrap();
+        let (id, _, mut rx) = slot.register(upstream, &q).unwrap();
         let mut other = Message::new(id.wrapping_add(1), MessageType::Response, OpCode::Query);
         other.add_query(Query::query(q.name.clone(), q.qtype));
         slot.dispatch(&other.to_vec().unwrap(), upstream, &counters);
@@ -586,5 +547,50 @@ mod tests {
         assert_eq!(snapshot.unsolicited, 2);
         assert_eq!(snapshot.mismatched, 1);
         assert_eq!(snapshot.accepted, 1);
+    }
+
+    /// An answered query's id is free at once; the answered query's future,
+    /// dropped later, must not forget a newer query that drew the same id
+    /// meanwhile (that query would fail for nothing, and its retry be spent).
+    #[tokio::test]
+    async fn a_finished_query_does_not_forget_a_newer_one_with_its_id() {
+        let counters = Counters::default();
+        let slot = Slot::new(bind_udp("127.0.0.1:0".parse().unwrap()).unwrap());
+        let upstream: SocketAddr = "127.0.0.1:53".parse().unwrap();
+        let q = spec("a.mcdns.", RecordType::TXT);
+        let (id, token, mut rx) = slot.register(upstream, &q).unwrap();
+        let guard = PendingGuard {
+            slot: &slot,
+            id,
+            token,
+        };
+        let mut answer = Message::new(id, MessageType::Response, OpCode::Query);
+        answer.add_query(Query::query(q.name.clone(), q.qtype));
+        let answer = answer.to_vec().unwrap();
+        slot.dispatch(&answer, upstream, &counters);
+        assert!(matches!(rx.try_recv(), Ok(Ok(_))));
+        // A newer registration that drew the same id (forced: a random draw
+        // hits it one time in 65,536).
+        let (tx, mut newer) = oneshot::channel();
+        {
+            let mut table = slot.table();
+            let token = table.next_token;
+            table.next_token += 1;
+            table.pending.insert(
+                id,
+                Pending {
+                    upstream,
+                    name: q.name.clone(),
+                    qtype: q.qtype,
+                    token,
+                    tx,
+                },
+            );
+        }
+        drop(guard);
+        assert!(slot.table().pending.contains_key(&id));
+        slot.dispatch(&answer, upstream, &counters);
+        assert!(matches!(newer.try_recv(), Ok(Ok(_))));
+        assert_eq!(counters.snapshot(0).accepted, 2);
     }
 }

@@ -1,0 +1,1102 @@
+//! TCP to the upstreams: a small pool of pipelined connections per upstream.
+//!
+//! A truncated UDP answer (TC=1) repeats its query over TCP (RFC 7766 §5).
+//! Opening a connection per query would cost a handshake per query and leave
+//! thousands of sockets in TIME_WAIT on a large scan, and RFC 7766 §6.2.1 asks
+//! clients to reuse connections instead. So each upstream gets at most
+//! [`TCP_CONNECTIONS_PER_UPSTREAM`] connections, opened lazily by the first
+//! truncated answer that finds no room, and kept while they are in use:
+//!
+//! - Several queries travel on one connection at once without waiting for
+//!   each other's answers (pipelining, RFC 7766 §6.2.1.1), at most
+//!   [`IN_FLIGHT_PER_CONNECTION`]; a query that finds every connection full
+//!   and the cap reached waits for a slot (within its own timeout).
+//! - Each message carries the two-byte length prefix of RFC 1035 §4.2.2.
+//! - Answers may come in any order (RFC 7766 §7): each is matched by message
+//!   id *and* question (name case-insensitively per RFC 4343, type, class) to
+//!   an outstanding query of the connection it came in on. Ids are random and
+//!   unique among that connection's outstanding and recently expired queries.
+//!   Anything that matches nothing is counted and dropped, so a confused or
+//!   hostile server can never complete another query with its answer.
+//! - Each connection has one task: a writer half that sends the queued
+//!   queries (coalescing those queued together into one write) and a reader
+//!   half that reads and dispatches answers.
+//! - A connection with nothing outstanding for [`IDLE_TIMEOUT`] is closed by
+//!   us (RFC 7766 §6.2.3). One the server closes, or that breaks, fails its
+//!   outstanding queries at once with [`Failure::Transport`] (RFC 7766 §6.2.4
+//!   leaves the retry to the client: the engine retries them, and a failure
+//!   is never turned into absence); the next query opens a fresh one. So
+//!   does one presumed stuck: a query timed out and the server has answered
+//!   nothing on that connection since the query was sent, or a write could
+//!   not complete within the idle timeout.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use hickory_proto::op::{Header, Message, Query};
+use hickory_proto::rr::{Name, RecordType};
+use hickory_proto::serialize::binary::{BinDecodable, BinDecoder};
+use mailcensus_posture::Failure;
+use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio::task::AbortHandle;
+
+use crate::stats::Counters;
+use crate::transport::{QuerySpec, Reply, answers_question, encode, is_single_question_response};
+
+/// TCP connections the engine keeps open to one upstream at most.
+///
+/// RFC 7766 §6.2.2 recommends a single connection per server for ordinary
+/// queries, to spare the server; we allow one more so that when the server
+/// closes a connection (Knot after 10 s idle, Unbound after 30 s, or after
+/// as little as 200 ms when its TCP buffers run short) the other keeps
+/// carrying queries while it is replaced, and so that one slow answer at the
+/// head of a server's per-connection queue does not hold up every other
+/// truncated answer.
+pub const TCP_CONNECTIONS_PER_UPSTREAM: usize = 2;
+
+/// Queries outstanding on one connection at most. RFC 7766 sets no number;
+/// a server typically works through a connection's queries one after the
+/// other (Knot does), so a deeper pipeline mostly lengthens the wait of its
+/// last query, while this many
+/// already amortises a connection over a burst of truncated answers (which
+/// are rare: large TXT, DNSKEY with DO=1).
+pub(crate) const IN_FLIGHT_PER_CONNECTION: usize = 32;
+
+/// A connection with no outstanding query for this long is closed
+/// (RFC 7766 §6.2.3: clients should close idle connections; servers time
+/// them out anyway, Knot after 10 s and Unbound after 30 s by default, so
+/// keeping one much longer would mostly mean finding it closed). A connection
+/// closes between one and two idle timeouts after its last activity.
+pub(crate) const IDLE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Ids of queries that timed out recently, per connection: a late answer is
+/// told from an unsolicited one, and these ids are not drawn again while the
+/// old answer may still arrive (it carries the same id, and possibly the same
+/// question asked with other flags).
+const RECENT_EXPIRED: usize = 256;
+
+/// Buffer of a connection's reader: several pipelined answers per read call.
+const READ_BUFFER: usize = 16 * 1024;
+
+/// Random id draws per query before giving up; with at most
+/// [`IN_FLIGHT_PER_CONNECTION`] + [`RECENT_EXPIRED`] ids taken out of 65,536,
+/// one draw almost always suffices.
+const ID_DRAWS: usize = 16;
+
+/// A query waiting for the connection's writer, length prefix included.
+struct Frame {
+    id: u16,
+    /// The registration it belongs to (see [`Pending::token`]).
+    token: u64,
+    bytes: Vec<u8>,
+}
+
+/// An outstanding query of one connection.
+struct Pending {
+    name: Name,
+    qtype: RecordType,
+    /// Which registration this is: once a query is answered its id is free
+    /// again, and its waiting future must not forget a newer query that drew
+    /// the same id before that future was dropped.
+    token: u64,
+    tx: oneshot::Sender<Reply>,
+}
+
+/// One connection's state, shared by its task and the queries using it.
+struct Conn {
+    /// Tells this connection from its successors (a closed connection's
+    /// task and guards must not touch a new one).
+    serial: u64,
+    pending: HashMap<u16, Pending>,
+    expired: VecDeque<u16>,
+    /// When the last query was registered or answered (idle timeout).
+    last_active: Instant,
+    /// When the server last answered one of our queries (late ones
+    /// included), or the connection was established; `None` while
+    /// connecting. A connection silent for a whole query timeout is stuck.
+    last_progress: Option<Instant>,
+    /// Queue to the writer; bounded, so queries a stalled server does not
+    /// read cannot pile up.
+    frames: mpsc::Sender<Frame>,
+    /// The connection's task, aborted when the pool is dropped.
+    task: AbortHandle,
+}
+
+#[derive(Default)]
+struct Conns {
+    next_serial: u64,
+    next_token: u64,
+    /// Open (or opening) connections that take new queries; a connection
+    /// leaves this list when it closes, fails or retires idle.
+    live: Vec<Conn>,
+}
+
+/// The connections to one upstream.
+struct Upstream {
+    addr: SocketAddr,
+    /// One permit per query slot over all connections, so a query that holds
+    /// one always finds a connection with room or room to open one.
+    slots: Semaphore,
+    conns: Mutex<Conns>,
+    idle: Duration,
+    counters: Arc<Counters>,
+}
+
+/// What a registered query needs to send and wait.
+struct Registered {
+    serial: u64,
+    id: u16,
+    token: u64,
+    frames: mpsc::Sender<Frame>,
+    reply: oneshot::Receiver<Reply>,
+}
+
+impl Upstream {
+    fn conns(&self) -> MutexGuard<'_, Conns> {
+        // A panic while holding the lock cannot leave the tables in a state
+        // worse than losing the engine would.
+        self.conns
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Registers a query on the least-loaded connection with room, opening a
+    /// connection when none has room and the cap allows (RFC 7766 §6.2.1:
+    /// reuse first, §6.2.2: few connections).
+    fn register(
+        self: &Arc<Self>,
+        spec: &QuerySpec,
+        connect_timeout: Duration,
+    ) -> Option<Registered> {
+        let mut conns = self.conns();
+        let least = conns
+            .live
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, conn)| conn.pending.len())
+            .map(|(index, conn)| (index, conn.pending.len()));
+        let index = match least {
+            Some((index, load))
+                if load < IN_FLIGHT_PER_CONNECTION
+                    || conns.live.len() >= TCP_CONNECTIONS_PER_UPSTREAM =>
+            {
+                // The second case cannot happen while slots are held per
+                // query; were it to, the least-loaded connection takes one
+                // more rather than the query failing.
+                index
+            }
+            _ => self.open(&mut conns, connect_timeout),
+        };
+        let token = conns.next_token;
+        conns.next_token = token.wrapping_add(1);
+        let conn = conns.live.get_mut(index)?;
+        // Random ids (RFC 5452 §4.3), unique on this connection among the
+        // outstanding and recently expired queries.
+        let id = (0..ID_DRAWS)
+            .map(|_| rand::random::<u16>())
+            .find(|id| !conn.pending.contains_key(id) && !conn.expired.contains(id))?;
+        let (tx, reply) = oneshot::channel();
+        conn.pending.insert(
+            id,
+            Pending {
+                name: spec.name.clone(),
+                qtype: spec.qtype,
+                token,
+                tx,
+            },
+        );
+        conn.last_active = Instant::now();
+        Some(Registered {
+            serial: conn.serial,
+            id,
+            token,
+            frames: conn.frames.clone(),
+            reply,
+        })
+    }
+
+    /// Starts a connection's task and lists the connection; returns its index.
+    fn open(self: &Arc<Self>, conns: &mut Conns, connect_timeout: Duration) -> usize {
+        let serial = conns.next_serial;
+        conns.next_serial = conns.next_serial.wrapping_add(1);
+        let (frames, queue) = mpsc::channel(IN_FLIGHT_PER_CONNECTION);
+        let upstream = Arc::clone(self);
+        // The task cannot see the connection before it is listed: it takes
+        // the lock we hold to find it.
+        let task = tokio::spawn(async move { upstream.run(serial, queue, connect_timeout).await });
+        Counters::bump(&self.counters.tcp_connections);
+        conns.live.push(Conn {
+            serial,
+            pending: HashMap::new(),
+            expired: VecDeque::new(),
+            last_active: Instant::now(),
+            last_progress: None,
+            frames,
+            task: task.abort_handle(),
+        });
+        conns.live.len() - 1
+    }
+
+    /// The connection's life: connect, then write and read until either side
+    /// ends (error, end of stream, idle retirement), then fail what is left.
+    async fn run(
+        self: Arc<Self>,
+        serial: u64,
+        queue: mpsc::Receiver<Frame>,
+        connect_timeout: Duration,
+    ) {
+        if let Ok(Ok(stream)) =
+            tokio::time::timeout(connect_timeout, TcpStream::connect(self.addr)).await
+        {
+            // Queries are small and latency matters more than segment count;
+            // the writer already coalesces what is queued together.
+            let _ = stream.set_nodelay(true);
+            self.connected(serial);
+            let (reader, writer) = stream.into_split();
+            tokio::select! {
+                () = self.read_loop(serial, reader) => {}
+                () = self.write_loop(serial, writer, queue) => {}
+            }
+        }
+        self.close(serial);
+    }
+
+    /// Reads length-prefixed answers (RFC 1035 §4.2.2) until the stream ends
+    /// or breaks.
+    async fn read_loop(&self, serial: u64, reader: OwnedReadHalf) {
+        let mut reader = BufReader::with_capacity(READ_BUFFER, reader);
+        // One buffer of the largest possible message: memory stays bounded
+        // whatever lengths the server announces.
+        let mut body = vec![0u8; usize::from(u16::MAX)];
+        loop {
+            let mut prefix = [0u8; 2];
+            if reader.read_exact(&mut prefix).await.is_err() {
+                return;
+            }
+            let len = usize::from(u16::from_be_bytes(prefix));
+            let Some(frame) = body.get_mut(..len) else {
+                return;
+            };
+            if reader.read_exact(frame).await.is_err() {
+                return;
+            }
+            self.dispatch(serial, frame);
+        }
+    }
+
+    /// Writes queued queries, all those queued together in one write, and
+    /// retires the connection once it has been idle long enough.
+    async fn write_loop(
+        &self,
+        serial: u64,
+        mut writer: OwnedWriteHalf,
+        mut queue: mpsc::Receiver<Frame>,
+    ) {
+        let mut batch = Vec::with_capacity(IN_FLIGHT_PER_CONNECTION);
+        let mut out = Vec::new();
+        let mut wait = self.idle;
+        loop {
+            match tokio::time::timeout(wait, queue.recv_many(&mut batch, IN_FLIGHT_PER_CONNECTION))
+                .await
+            {
+                // Every sender is gone: the connection was dropped from the pool.
+                Ok(0) => return,
+                Ok(_) => wait = self.idle,
+                Err(_) => match self.retire_if_idle(serial) {
+                    Some(left) => {
+                        wait = left;
+                        continue;
+                    }
+                    None => return,
+                },
+            }
+            out.clear();
+            let mut written = 0u64;
+            {
+                let conns = self.conns();
+                let conn = conns.live.iter().find(|conn| conn.serial == serial);
+                for frame in batch.drain(..) {
+                    // A query that gave up while queued is not sent: its
+                    // answer would only be counted as late.
+                    let waiting = conn
+                        .and_then(|conn| conn.pending.get(&frame.id))
+                        .is_some_and(|pending| pending.token == frame.token);
+                    if waiting {
+                        out.extend_from_slice(&frame.bytes);
+                        written += 1;
+                    }
+                }
+            }
+            if out.is_empty() {
+                continue;
+            }
+            // A server that stops reading leaves the write pending: bounded,
+            // so such a connection ends (and its queries fail) instead of
+            // staying listed forever.
+            match tokio::time::timeout(self.idle, writer.write_all(&out)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) | Err(_) => return,
+            }
+            self.counters
+                .sent_tcp
+                .fetch_add(written, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// Closes the connection when nothing is outstanding and nothing happened
+    /// for the idle timeout (returns `None`: stop); else says how long to wait
+    /// before looking again.
+    fn retire_if_idle(&self, serial: u64) -> Option<Duration> {
+        let mut conns = self.conns();
+        let index = conns.live.iter().position(|conn| conn.serial == serial)?;
+        let conn = conns.live.get(index)?;
+        if !conn.pending.is_empty() {
+            return Some(self.idle);
+        }
+        let quiet = conn.last_active.elapsed();
+        if quiet < self.idle {
+            return Some(self.idle - quiet);
+        }
+        // Unlisted under the lock: no query can register on it any more.
+        conns.live.swap_remove(index);
+        None
+    }
+
+    /// Unlists a connection and fails its outstanding queries as transport
+    /// failures, for the engine to retry.
+    fn close(&self, serial: u64) {
+        let conn = {
+            let mut conns = self.conns();
+            let Some(index) = conns.live.iter().position(|conn| conn.serial == serial) else {
+                return;
+            };
+            conns.live.swap_remove(index)
+        };
+        for (_, pending) in conn.pending {
+            Counters::bump(&self.counters.transport_errors);
+            let _ = pending.tx.send(Err(Failure::Transport));
+        }
+    }
+
+    /// Marks the connection established: the stuck-connection rule of
+    /// [`Upstream::expired`] measures from here.
+    fn connected(&self, serial: u64) {
+        let mut conns = self.conns();
+        if let Some(conn) = conns.live.iter_mut().find(|conn| conn.serial == serial) {
+            conn.last_progress = Some(Instant::now());
+        }
+    }
+
+    /// A query registered at `registered_at` timed out (and was forgotten).
+    /// When the server has answered nothing on this connection since, it is
+    /// presumed stuck (a server that accepts but no longer answers, a path
+    /// that silently died) and closed: its other queries fail as transport
+    /// failures for the engine to retry, and the next query opens a fresh
+    /// connection instead of waiting on this one forever (RFC 7766 §6.2.4
+    /// leaves closing on unusual conditions, and the retries, to the client).
+    /// A connection still connecting, or one answering other queries, is
+    /// left alone: a slow answer is not a stuck connection.
+    fn expired(&self, serial: u64, registered_at: Instant) {
+        let conn = {
+            let mut conns = self.conns();
+            let Some(index) = conns.live.iter().position(|conn| {
+                conn.serial == serial
+                    && conn
+                        .last_progress
+                        .is_some_and(|progress| progress < registered_at)
+            }) else {
+                return;
+            };
+            conns.live.swap_remove(index)
+        };
+        // Unlisted first, so its task (which would close it the same way)
+        // finds nothing to do if it gets there before the abort lands.
+        conn.task.abort();
+        for (_, pending) in conn.pending {
+            Counters::bump(&self.counters.transport_errors);
+            let _ = pending.tx.send(Err(Failure::Transport));
+        }
+    }
+
+    /// Forgets a query that will not be answered (timeout or cancellation),
+    /// if `id` still belongs to that registration.
+    fn forget(&self, serial: u64, id: u16, token: u64) {
+        let mut conns = self.conns();
+        let Some(conn) = conns.live.iter_mut().find(|conn| conn.serial == serial) else {
+            return;
+        };
+        if conn
+            .pending
+            .get(&id)
+            .is_some_and(|pending| pending.token == token)
+        {
+            conn.pending.remove(&id);
+            if conn.expired.len() >= RECENT_EXPIRED {
+                conn.expired.pop_front();
+            }
+            conn.expired.push_back(id);
+        }
+    }
+
+    /// Hands an answer to the outstanding query of this connection it
+    /// answers, or counts and drops it.
+    fn dispatch(&self, serial: u64, bytes: &[u8]) {
+        let counters = &self.counters;
+        let mut decoder = BinDecoder::new(bytes);
+        let Ok(header) = Header::read(&mut decoder) else {
+            Counters::bump(&counters.unsolicited);
+            return;
+        };
+        let id = header.metadata.id;
+        let mut conns = self.conns();
+        let Some(conn) = conns.live.iter_mut().find(|conn| conn.serial == serial) else {
+            return;
+        };
+        let Some(pending) = conn.pending.get(&id) else {
+            if conn.expired.contains(&id) {
+                // Slow, but the server is answering.
+                conn.last_progress = Some(Instant::now());
+                Counters::bump(&counters.late);
+            } else {
+                Counters::bump(&counters.unsolicited);
+            }
+            return;
+        };
+        // The query stays outstanding after a mismatch: its own answer may
+        // still come, else it times out; it never takes this one.
+        if !is_single_question_response(&header) {
+            Counters::bump(&counters.mismatched);
+            return;
+        }
+        let Ok(question) = Query::read(&mut decoder) else {
+            Counters::bump(&counters.mismatched);
+            return;
+        };
+        if !answers_question(&question, &pending.name, pending.qtype) {
+            Counters::bump(&counters.mismatched);
+            return;
+        }
+        let Some(pending) = conn.pending.remove(&id) else {
+            return;
+        };
+        let now = Instant::now();
+        conn.last_active = now;
+        conn.last_progress = Some(now);
+        drop(conns);
+        // Header and question are ours: an undecodable rest is this query's
+        // malformed answer.
+        let reply = Message::from_vec(bytes).map_err(|_| {
+            Counters::bump(&counters.malformed);
+            Failure::Malformed
+        });
+        Counters::bump(&counters.accepted);
+        let _ = pending.tx.send(reply);
+    }
+}
+
+/// Removes the pending entry when the waiting future ends for any reason.
+struct PendingGuard<'a> {
+    upstream: &'a Upstream,
+    serial: u64,
+    id: u16,
+    token: u64,
+}
+
+impl Drop for PendingGuard<'_> {
+    fn drop(&mut self) {
+        self.upstream.forget(self.serial, self.id, self.token);
+    }
+}
+
+/// The TCP connection pools of every upstream.
+pub(crate) struct TcpPool {
+    upstreams: Vec<Arc<Upstream>>,
+    counters: Arc<Counters>,
+}
+
+impl Drop for TcpPool {
+    fn drop(&mut self) {
+        for upstream in &self.upstreams {
+            for conn in &upstream.conns().live {
+                conn.task.abort();
+            }
+        }
+    }
+}
+
+impl TcpPool {
+    /// Pools for these upstreams; no connection is opened before a query
+    /// needs one.
+    pub fn new(upstreams: &[SocketAddr], counters: &Arc<Counters>) -> Self {
+        Self::with_idle_timeout(upstreams, counters, IDLE_TIMEOUT)
+    }
+
+    /// The same with another idle timeout (tests).
+    pub fn with_idle_timeout(
+        upstreams: &[SocketAddr],
+        counters: &Arc<Counters>,
+        idle: Duration,
+    ) -> Self {
+        let mut addrs = upstreams.to_vec();
+        addrs.sort_unstable();
+        addrs.dedup();
+        TcpPool {
+            upstreams: addrs
+                .into_iter()
+                .map(|addr| {
+                    Arc::new(Upstream {
+                        addr,
+                        slots: Semaphore::new(
+                            TCP_CONNECTIONS_PER_UPSTREAM * IN_FLIGHT_PER_CONNECTION,
+                        ),
+                        conns: Mutex::new(Conns::default()),
+                        idle,
+                        counters: Arc::clone(counters),
+                    })
+                })
+                .collect(),
+            counters: Arc::clone(counters),
+        }
+    }
+
+    /// One query over TCP, within `timeout` all included: waiting for a slot,
+    /// connecting when a new connection is needed, writing, and the answer.
+    pub async fn exchange(
+        &self,
+        upstream: SocketAddr,
+        spec: &QuerySpec,
+        timeout: Duration,
+    ) -> Reply {
+        let Some(pool) = self.upstreams.iter().find(|pool| pool.addr == upstream) else {
+            Counters::bump(&self.counters.transport_errors);
+            return Err(Failure::Transport);
+        };
+        let counters = &pool.counters;
+        // Which connection the query went to, and when: a timeout may mean
+        // that connection is stuck.
+        let mut sent_on = None;
+        let work = async {
+            // Declared before the guard, so dropped after it: the pending
+            // entry is gone before the slot is handed to another query.
+            let _slot = pool.slots.acquire().await.map_err(|_| Failure::Transport)?;
+            let Some(registered) = pool.register(spec, timeout) else {
+                Counters::bump(&counters.transport_errors);
+                return Err(Failure::Transport);
+            };
+            let _guard = PendingGuard {
+                upstream: pool,
+                serial: registered.serial,
+                id: registered.id,
+                token: registered.token,
+            };
+            sent_on = Some((registered.serial, Instant::now()));
+            let bytes = framed(registered.id, spec)?;
+            // A closed queue means the connection is ending: its end fails
+            // (and counts) this still registered query through `reply`.
+            let _ = registered
+                .frames
+                .send(Frame {
+                    id: registered.id,
+                    token: registered.token,
+                    bytes,
+                })
+                .await;
+            registered.reply.await.map_err(|_| Failure::Transport)?
+        };
+        // Bound to a name so the query's future, its guard included, is
+        // dropped here: the query is forgotten before the check below.
+        let outcome = tokio::time::timeout(timeout, work).await;
+        match outcome {
+            Ok(reply) => reply,
+            Err(_) => {
+                Counters::bump(&counters.timeouts);
+                if let Some((serial, registered_at)) = sent_on {
+                    pool.expired(serial, registered_at);
+                }
+                Err(Failure::Timeout)
+            }
+        }
+    }
+}
+
+/// The query with its RFC 1035 §4.2.2 two-byte length prefix.
+fn framed(id: u16, spec: &QuerySpec) -> Result<Vec<u8>, Failure> {
+    let message = encode(id, spec)?;
+    let len = u16::try_from(message.len()).map_err(|_| Failure::FormErr)?;
+    let mut bytes = Vec::with_capacity(message.len() + 2);
+    bytes.extend_from_slice(&len.to_be_bytes());
+    bytes.extend_from_slice(&message);
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hickory_proto::op::{MessageType, OpCode};
+    use hickory_proto::rr::rdata::TXT;
+    use hickory_proto::rr::{RData, Record};
+    use tokio::net::TcpListener;
+    use tokio::sync::Mutex as AsyncMutex;
+
+    fn spec(name: &str) -> QuerySpec {
+        QuerySpec {
+            name: Name::from_ascii(name).unwrap(),
+            qtype: RecordType::TXT,
+            dnssec_ok: false,
+            checking_disabled: false,
+        }
+    }
+
+    /// An answer to `query` whose TXT names the question it answers.
+    fn answer(query: &Message) -> Vec<u8> {
+        let mut response = Message::new(query.metadata.id, MessageType::Response, OpCode::Query);
+        let question = query.queries[0].clone();
+        let text = question.name.to_ascii();
+        response.add_answer(Record::from_rdata(
+            question.name.clone(),
+            60,
+            RData::TXT(TXT::new(vec![text])),
+        ));
+        response.add_query(question);
+        let body = response.to_vec().unwrap();
+        let mut bytes = u16::try_from(body.len()).unwrap().to_be_bytes().to_vec();
+        bytes.extend_from_slice(&body);
+        bytes
+    }
+
+    async fn read_query(stream: &mut TcpStream) -> Option<Message> {
+        let mut prefix = [0u8; 2];
+        stream.read_exact(&mut prefix).await.ok()?;
+        let mut body = vec![0u8; usize::from(u16::from_be_bytes(prefix))];
+        stream.read_exact(&mut body).await.ok()?;
+        Message::from_vec(&body).ok()
+    }
+
+    fn question_of(message: &Message) -> String {
+        message.queries[0].name.to_ascii()
+    }
+
+    fn text_of(reply: &Reply) -> String {
+        let message = reply.as_ref().unwrap();
+        match &message.answers[0].data {
+            RData::TXT(txt) => txt.to_string(),
+            other => panic!("not TXT: {other:?}"),
+        }
+    }
+
+    /// What the test server saw.
+    #[derive(Default)]
+    struct Seen {
+        connections: usize,
+        /// The most queries one connection had sent and not yet had answered.
+        max_outstanding: usize,
+        queries: usize,
+    }
+
+    /// A server that holds each connection's queries until it has
+    /// [`IN_FLIGHT_PER_CONNECTION`] of them or the client pauses, then answers
+    /// them in reverse order (RFC 7766 §7 allows any order).
+    async fn reverse_server(listener: TcpListener, seen: Arc<AsyncMutex<Seen>>) {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            seen.lock().await.connections += 1;
+            let seen = Arc::clone(&seen);
+            tokio::spawn(async move {
+                let mut held = Vec::new();
+                loop {
+                    let wait = Duration::from_millis(50);
+                    match tokio::time::timeout(wait, read_query(&mut stream)).await {
+                        Ok(Some(query)) => {
+                            held.push(query);
+                            let mut seen = seen.lock().await;
+                            seen.queries += 1;
+                            seen.max_outstanding = seen.max_outstanding.max(held.len());
+                            if held.len() < IN_FLIGHT_PER_CONNECTION {
+                                continue;
+                            }
+                        }
+                        Ok(None) => return,
+                        Err(_) => {}
+                    }
+                    let mut out = Vec::new();
+                    for query in held.drain(..).rev() {
+                        out.extend_from_slice(&answer(&query));
+                    }
+                    if stream.write_all(&out).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    }
+
+    /// Far more concurrent queries than one connection carries: they share at
+    /// most the cap of connections, never exceed the per-connection pipeline
+    /// depth, wait for slots instead of failing, and each gets its own answer
+    /// though the server answers in reverse order.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn queries_beyond_the_pipeline_wait_for_a_slot_and_get_their_own_answers() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let upstream = listener.local_addr().unwrap();
+        let seen = Arc::new(AsyncMutex::new(Seen::default()));
+        let server = tokio::spawn(reverse_server(listener, Arc::clone(&seen)));
+        let counters = Arc::new(Counters::default());
+        let pool = Arc::new(TcpPool::new(&[upstream], &counters));
+        let total = 3 * TCP_CONNECTIONS_PER_UPSTREAM * IN_FLIGHT_PER_CONNECTION;
+        let mut tasks = Vec::new();
+        for i in 0..total {
+            let pool = Arc::clone(&pool);
+            tasks.push(tokio::spawn(async move {
+                let name = format!("q{i}.mcdns.");
+                let reply = pool
+                    .exchange(upstream, &spec(&name), Duration::from_secs(10))
+                    .await;
+                (name, reply)
+            }));
+        }
+        for task in tasks {
+            let (name, reply) = task.await.unwrap();
+            assert_eq!(text_of(&reply), name);
+        }
+        let seen = seen.lock().await;
+        assert_eq!(seen.queries, total);
+        assert!(
+            seen.connections <= TCP_CONNECTIONS_PER_UPSTREAM,
+            "{} connections",
+            seen.connections
+        );
+        assert!(
+            seen.max_outstanding <= IN_FLIGHT_PER_CONNECTION,
+            "{} outstanding on one connection",
+            seen.max_outstanding
+        );
+        assert!(seen.max_outstanding > 1, "queries were not pipelined");
+        let stats = counters.snapshot(0);
+        assert_eq!(stats.sent_tcp, total as u64, "{stats:?}");
+        assert_eq!(stats.accepted, total as u64, "{stats:?}");
+        assert_eq!(stats.tcp_connections, seen.connections as u64, "{stats:?}");
+        assert_eq!(stats.timeouts + stats.transport_errors, 0, "{stats:?}");
+        server.abort();
+    }
+
+    /// A connection with nothing outstanding is closed by us after the idle
+    /// timeout (RFC 7766 §6.2.3), not before; the next query opens another.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_idle_connection_is_closed_and_the_next_query_opens_another() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let upstream = listener.local_addr().unwrap();
+        let (closed_tx, mut closed_rx) = mpsc::channel(4);
+        let server = tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let closed_tx = closed_tx.clone();
+                tokio::spawn(async move {
+                    while let Some(query) = read_query(&mut stream).await {
+                        if stream.write_all(&answer(&query)).await.is_err() {
+                            return;
+                        }
+                    }
+                    // End of stream: the client closed the connection.
+                    let _ = closed_tx.send(Instant::now()).await;
+                });
+            }
+        });
+        let counters = Arc::new(Counters::default());
+        let idle = Duration::from_millis(300);
+        let pool = TcpPool::with_idle_timeout(&[upstream], &counters, idle);
+        let timeout = Duration::from_secs(5);
+        let reply = pool.exchange(upstream, &spec("a.mcdns."), timeout).await;
+        let answered = Instant::now();
+        assert_eq!(text_of(&reply), "a.mcdns.");
+        // Used again before the idle timeout: the same connection.
+        tokio::time::sleep(idle / 3).await;
+        let reply = pool.exchange(upstream, &spec("b.mcdns."), timeout).await;
+        let answered_again = Instant::now();
+        assert_eq!(text_of(&reply), "b.mcdns.");
+        assert_eq!(counters.snapshot(0).tcp_connections, 1);
+        let closed = tokio::time::timeout(Duration::from_secs(5), closed_rx.recv())
+            .await
+            .expect("the idle connection was never closed")
+            .unwrap();
+        assert!(
+            closed.duration_since(answered_again) >= idle - Duration::from_millis(20),
+            "closed {:?} after its last answer",
+            closed.duration_since(answered_again)
+        );
+        assert!(closed.duration_since(answered) < Duration::from_secs(3));
+        let reply = pool.exchange(upstream, &spec("c.mcdns."), timeout).await;
+        assert_eq!(text_of(&reply), "c.mcdns.");
+        assert_eq!(counters.snapshot(0).tcp_connections, 2);
+        server.abort();
+    }
+
+    /// A server that reads queries and closes without answering fails them
+    /// as transport failures at once (for the engine to retry), not after
+    /// the timeout; a refused connection does the same.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_connection_closed_with_queries_outstanding_fails_them_as_transport() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let upstream = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            for _ in 0..3 {
+                read_query(&mut stream).await.unwrap();
+            }
+            drop(stream);
+            // Later connections: answered.
+            while let Ok((mut stream, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    while let Some(query) = read_query(&mut stream).await {
+                        let _ = stream.write_all(&answer(&query)).await;
+                    }
+                });
+            }
+        });
+        let counters = Arc::new(Counters::default());
+        let pool = Arc::new(TcpPool::new(&[upstream], &counters));
+        let timeout = Duration::from_secs(10);
+        let start = Instant::now();
+        let mut tasks = Vec::new();
+        for i in 0..3 {
+            let pool = Arc::clone(&pool);
+            tasks.push(tokio::spawn(async move {
+                pool.exchange(upstream, &spec(&format!("q{i}.mcdns.")), timeout)
+                    .await
+            }));
+        }
+        for task in tasks {
+            assert_eq!(task.await.unwrap().err(), Some(Failure::Transport));
+        }
+        assert!(start.elapsed() < timeout / 2, "{:?}", start.elapsed());
+        let stats = counters.snapshot(0);
+        assert_eq!(stats.transport_errors, 3, "{stats:?}");
+        assert_eq!(stats.timeouts, 0, "{stats:?}");
+        let reply = pool
+            .exchange(upstream, &spec("again.mcdns."), timeout)
+            .await;
+        assert_eq!(text_of(&reply), "again.mcdns.");
+        assert_eq!(counters.snapshot(0).tcp_connections, 2);
+        server.abort();
+
+        // Nothing listens on a port we just held: connection refused.
+        let closed = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.local_addr().unwrap()
+        };
+        let pool = TcpPool::new(&[closed], &counters);
+        let start = Instant::now();
+        let reply = pool.exchange(closed, &spec("a.mcdns."), timeout).await;
+        assert_eq!(reply.err(), Some(Failure::Transport));
+        assert!(start.elapsed() < timeout / 2, "{:?}", start.elapsed());
+    }
+
+    /// Answers on one connection are matched to that connection's queries
+    /// only: a frame too short for a header, an id nobody waits for, the
+    /// right id with another question or QR=0 are counted and dropped, the
+    /// query they aimed at times out (while a bystander on the same
+    /// connection gets its answer, so the connection is not stuck), and an
+    /// answer that comes after its query timed out counts as late.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn foreign_frames_are_counted_and_never_complete_a_query() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let upstream = listener.local_addr().unwrap();
+        let (queries_tx, mut queries_rx) = mpsc::channel::<Message>(4);
+        let (frames_tx, mut frames_rx) = mpsc::channel::<Vec<u8>>(16);
+        let server = tokio::spawn(async move {
+            let (stream, _) = listener.accept().await.unwrap();
+            let (mut reader, mut writer) = stream.into_split();
+            tokio::spawn(async move {
+                while let Some(bytes) = frames_rx.recv().await {
+                    writer.write_all(&bytes).await.unwrap();
+                }
+            });
+            loop {
+                let mut prefix = [0u8; 2];
+                if reader.read_exact(&mut prefix).await.is_err() {
+                    return;
+                }
+                let mut body = vec![0u8; usize::from(u16::from_be_bytes(prefix))];
+                reader.read_exact(&mut body).await.unwrap();
+                queries_tx
+                    .send(Message::from_vec(&body).unwrap())
+                    .await
+                    .unwrap();
+            }
+        });
+        let counters = Arc::new(Counters::default());
+        let pool = Arc::new(TcpPool::new(&[upstream], &counters));
+        let ask = |name: &'static str, timeout: Duration| {
+            let pool = Arc::clone(&pool);
+            tokio::spawn(async move { pool.exchange(upstream, &spec(name), timeout).await })
+        };
+        let victim = ask("victim.mcdns.", Duration::from_millis(600));
+        let first = queries_rx.recv().await.unwrap();
+        let bystander = ask("bystander.mcdns.", Duration::from_secs(5));
+        let second = queries_rx.recv().await.unwrap();
+        let (query, other) = if question_of(&first) == "victim.mcdns." {
+            (first, second)
+        } else {
+            (second, first)
+        };
+        let id = query.metadata.id;
+        let mut other_id = Message::from_vec(&query.to_vec().unwrap()).unwrap();
+        other_id.metadata.id = (0..=u16::MAX)
+            .find(|candidate| *candidate != id && *candidate != other.metadata.id)
+            .unwrap();
+        let mut other_question = Message::new(id, MessageType::Query, OpCode::Query);
+        other_question.add_query(Query::query(
+            Name::from_ascii("other.mcdns.").unwrap(),
+            RecordType::TXT,
+        ));
+        let mut echoed = query.to_vec().unwrap();
+        let echoed_len = u16::try_from(echoed.len()).unwrap().to_be_bytes();
+        echoed.splice(0..0, echoed_len);
+        for frame in [
+            vec![0, 3, 1, 2, 3],
+            answer(&other_id),
+            answer(&other_question),
+            echoed,
+            answer(&other),
+        ] {
+            frames_tx.send(frame).await.unwrap();
+        }
+        assert_eq!(text_of(&bystander.await.unwrap()), "bystander.mcdns.");
+        assert_eq!(victim.await.unwrap().err(), Some(Failure::Timeout));
+        // Its real answer, after the timeout.
+        frames_tx.send(answer(&query)).await.unwrap();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while counters.snapshot(0).late == 0 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let stats = counters.snapshot(0);
+        assert_eq!(stats.unsolicited, 2, "{stats:?}");
+        assert_eq!(stats.mismatched, 2, "{stats:?}");
+        assert_eq!(stats.late, 1, "{stats:?}");
+        assert_eq!(stats.accepted, 1, "{stats:?}");
+        assert_eq!(stats.timeouts, 1, "{stats:?}");
+        assert_eq!(stats.transport_errors, 0, "{stats:?}");
+        assert_eq!(stats.tcp_connections, 1, "{stats:?}");
+        server.abort();
+    }
+
+    /// A server that answers once, then keeps reading but never answers
+    /// again: the next query's timeout, with nothing answered since it was
+    /// sent, closes the connection; the query pipelined behind it fails as a transport failure
+    /// then (not at its own, later timeout), and the next query is answered
+    /// on a fresh connection instead of waiting on the stuck one.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_connection_silent_for_a_whole_timeout_is_replaced() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let upstream = listener.local_addr().unwrap();
+        let (closed_tx, mut closed_rx) = mpsc::channel(4);
+        let server = tokio::spawn(async move {
+            let mut seq = 0;
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let silent = seq == 0;
+                seq += 1;
+                let closed_tx = closed_tx.clone();
+                tokio::spawn(async move {
+                    let mut answered = 0;
+                    while let Some(query) = read_query(&mut stream).await {
+                        if !silent || answered == 0 {
+                            let _ = stream.write_all(&answer(&query)).await;
+                            answered += 1;
+                        }
+                    }
+                    let _ = closed_tx.send(silent).await;
+                });
+            }
+        });
+        let counters = Arc::new(Counters::default());
+        let pool = Arc::new(TcpPool::new(&[upstream], &counters));
+        let reply = pool
+            .exchange(upstream, &spec("w.mcdns."), Duration::from_secs(5))
+            .await;
+        assert_eq!(text_of(&reply), "w.mcdns.");
+        let first = {
+            let pool = Arc::clone(&pool);
+            tokio::spawn(async move {
+                pool.exchange(upstream, &spec("a.mcdns."), Duration::from_millis(400))
+                    .await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let start = Instant::now();
+        let behind = pool
+            .exchange(upstream, &spec("b.mcdns."), Duration::from_secs(10))
+            .await;
+        assert_eq!(behind.err(), Some(Failure::Transport));
+        assert!(
+            start.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            start.elapsed()
+        );
+        assert_eq!(first.await.unwrap().err(), Some(Failure::Timeout));
+        let closed = tokio::time::timeout(Duration::from_secs(5), closed_rx.recv())
+            .await
+            .expect("the stuck connection was not closed");
+        assert_eq!(closed, Some(true));
+        let reply = pool
+            .exchange(upstream, &spec("c.mcdns."), Duration::from_secs(5))
+            .await;
+        assert_eq!(text_of(&reply), "c.mcdns.");
+        let stats = counters.snapshot(0);
+        assert_eq!(stats.tcp_connections, 2, "{stats:?}");
+        assert_eq!(stats.timeouts, 1, "{stats:?}");
+        assert_eq!(stats.transport_errors, 1, "{stats:?}");
+        server.abort();
+    }
+
+    /// An answered query's id is free on its connection at once; the
+    /// answered query's future, dropped later, must not forget a newer query
+    /// that drew the same id meanwhile (seen as spurious transport failures
+    /// and retries under load before registrations carried a token).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_finished_query_does_not_forget_a_newer_one_with_its_id() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let upstream = listener.local_addr().unwrap();
+        let counters = Arc::new(Counters::default());
+        let pool = TcpPool::new(&[upstream], &counters);
+        let conns = &pool.upstreams[0];
+        let q = spec("a.mcdns.");
+        let registered = conns.register(&q, Duration::from_secs(5)).unwrap();
+        let guard = PendingGuard {
+            upstream: conns,
+            serial: registered.serial,
+            id: registered.id,
+            token: registered.token,
+        };
+        let mut query = Message::new(registered.id, MessageType::Query, OpCode::Query);
+        query.add_query(Query::query(q.name.clone(), q.qtype));
+        let answer = answer(&query);
+        let body = &answer[2..];
+        conns.dispatch(registered.serial, body);
+        assert_eq!(text_of(&registered.reply.await.unwrap()), "a.mcdns.");
+        // A newer registration that drew the same id (forced: a random draw
+        // hits it one time in 65,536).
+        let (tx, newer) = oneshot::channel();
+        {
+            let mut all = conns.conns();
+            let token = all.next_token;
+            all.next_token += 1;
+            let conn = all.live.iter_mut().find(|c| c.serial == registered.serial);
+            conn.unwrap().pending.insert(
+                registered.id,
+                Pending {
+                    name: q.name.clone(),
+                    qtype: q.qtype,
+                    token,
+                    tx,
+                },
+            );
+        }
+        drop(guard);
+        conns.dispatch(registered.serial, body);
+        assert_eq!(text_of(&newer.await.unwrap()), "a.mcdns.");
+        assert_eq!(counters.snapshot(0).accepted, 2);
+        drop(listener);
+    }
+}
