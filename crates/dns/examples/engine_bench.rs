@@ -18,6 +18,10 @@ use mailcensus_dns::{Engine, EngineConfig, ProbeSet, parse_resolver};
 use mailcensus_posture::Resolution;
 use tokio::sync::mpsc;
 
+// The allocator of the `mailcensus` binary, so the bench measures what ships.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 struct Args {
     server: SocketAddr,
     domains: String,
