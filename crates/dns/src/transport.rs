@@ -14,9 +14,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use hickory_proto::op::{Edns, Header, Message, MessageType, OpCode, Query};
-use hickory_proto::rr::{DNSClass, Name, RecordType};
-use hickory_proto::serialize::binary::{BinDecodable, BinDecoder};
+use hickory_proto::op::{
+    Edns, Header, HeaderCounts, Message, MessageType, Metadata, OpCode, Query,
+};
+use hickory_proto::rr::{DNSClass, Name, Record, RecordType};
+use hickory_proto::serialize::binary::{
+    BinDecodable, BinDecoder, BinEncodable, BinEncoder, NameEncoding,
+};
 use mailcensus_posture::Failure;
 use tokio::net::UdpSocket;
 use tokio::sync::{Notify, oneshot};
@@ -453,20 +457,44 @@ impl Transport {
     }
 }
 
-/// Encodes a recursive query with EDNS0 (RFC 6891), DO and CD as asked.
+/// Encodes a recursive query with EDNS0 (RFC 6891), DO and CD as asked:
+/// header, one question (RFC 1035 §4.1.1, §4.1.2) and the OPT record.
+///
+/// Field by field with hickory's encoder rather than through a `Message`:
+/// a query carries a single name, so the name-compression table a `Message`
+/// encode builds (an allocation per label, searched per label) can never
+/// find a pointer, and that encode was 15% of the engine's user time
+/// (callgrind). The bytes are the same; a test holds them equal.
 pub(crate) fn encode(id: u16, spec: &QuerySpec) -> Result<Vec<u8>, Failure> {
-    let mut message = Message::new(id, MessageType::Query, OpCode::Query);
-    message.metadata.recursion_desired = true;
-    message.metadata.checking_disabled = spec.checking_disabled;
-    let mut query = Query::query(spec.name.clone(), spec.qtype);
-    query.set_query_class(DNSClass::IN);
-    message.add_query(query);
+    let mut metadata = Metadata::new(id, MessageType::Query, OpCode::Query);
+    metadata.recursion_desired = true;
+    metadata.checking_disabled = spec.checking_disabled;
+    let header = Header {
+        metadata,
+        counts: HeaderCounts {
+            queries: 1,
+            answers: 0,
+            authorities: 0,
+            additionals: 1,
+        },
+    };
     let mut edns = Edns::new();
     edns.set_max_payload(EDNS_PAYLOAD);
     edns.set_dnssec_ok(spec.dnssec_ok);
-    message.set_edns(edns);
-    // Only a name we could not encode gets here; the query was never sent.
-    message.to_vec().map_err(|_| Failure::FormErr)
+    let opt = Record::from(&edns);
+    // 512 is what the encoder reserves anyway; a query never needs more.
+    let mut bytes = Vec::with_capacity(512);
+    let mut encoder = BinEncoder::new(&mut bytes);
+    encoder.set_name_encoding(NameEncoding::Uncompressed);
+    header
+        .emit(&mut encoder)
+        .and_then(|()| spec.name.emit(&mut encoder))
+        .and_then(|()| spec.qtype.emit(&mut encoder))
+        .and_then(|()| DNSClass::IN.emit(&mut encoder))
+        .and_then(|()| opt.emit(&mut encoder))
+        // Only a name we could not encode gets here; the query is never sent.
+        .map_err(|_| Failure::FormErr)?;
+    Ok(bytes)
 }
 
 #[cfg(test)]
@@ -479,6 +507,43 @@ mod tests {
             qtype,
             dnssec_ok: true,
             checking_disabled: true,
+        }
+    }
+
+    /// The field-by-field encode must give exactly what encoding the same
+    /// query as a hickory `Message` gives.
+    #[test]
+    fn encode_matches_hickory_message_encoding() {
+        for (name, qtype, dnssec_ok, checking_disabled) in [
+            ("example.mcdns.", RecordType::TXT, false, false),
+            ("_dmarc.Example.MCDNS.", RecordType::TXT, false, false),
+            ("a.b.c.d.e.f.example.", RecordType::MX, false, false),
+            ("example.mcdns.", RecordType::DS, true, true),
+            ("example.mcdns.", RecordType::DNSKEY, true, false),
+            ("_25._tcp.mx.example.", RecordType::TLSA, false, false),
+            (".", RecordType::NS, false, false),
+        ] {
+            let spec = QuerySpec {
+                name: Name::from_ascii(name).unwrap(),
+                qtype,
+                dnssec_ok,
+                checking_disabled,
+            };
+            let mut message = Message::new(0xbeef, MessageType::Query, OpCode::Query);
+            message.metadata.recursion_desired = true;
+            message.metadata.checking_disabled = checking_disabled;
+            let mut query = Query::query(spec.name.clone(), qtype);
+            query.set_query_class(DNSClass::IN);
+            message.add_query(query);
+            let mut edns = Edns::new();
+            edns.set_max_payload(EDNS_PAYLOAD);
+            edns.set_dnssec_ok(dnssec_ok);
+            message.set_edns(edns);
+            assert_eq!(
+                encode(0xbeef, &spec).unwrap(),
+                message.to_vec().unwrap(),
+                "{name} {qtype}"
+            );
         }
     }
 
