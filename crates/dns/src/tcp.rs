@@ -35,7 +35,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use hickory_proto::op::{Header, Message, Query};
+use hickory_proto::op::{Header, Query};
 use hickory_proto::rr::{Name, RecordType};
 use hickory_proto::serialize::binary::{BinDecodable, BinDecoder};
 use mailcensus_posture::Failure;
@@ -46,7 +46,9 @@ use tokio::sync::{Semaphore, mpsc, oneshot};
 use tokio::task::AbortHandle;
 
 use crate::stats::Counters;
-use crate::transport::{QuerySpec, Reply, answers_question, encode, is_single_question_response};
+use crate::transport::{
+    QuerySpec, Reply, answers_question, complete, encode, is_single_question_response,
+};
 
 /// TCP connections the engine keeps open to one upstream at most.
 ///
@@ -488,14 +490,7 @@ impl Upstream {
         conn.last_active = now;
         conn.last_progress = Some(now);
         drop(conns);
-        // Header and question are ours: an undecodable rest is this query's
-        // malformed answer.
-        let reply = Message::from_vec(bytes).map_err(|_| {
-            Counters::bump(&counters.malformed);
-            Failure::Malformed
-        });
-        Counters::bump(&counters.accepted);
-        let _ = pending.tx.send(reply);
+        complete(bytes, pending.tx, counters);
     }
 }
 
@@ -637,7 +632,7 @@ fn framed(id: u16, spec: &QuerySpec) -> Result<Vec<u8>, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hickory_proto::op::{MessageType, OpCode};
+    use hickory_proto::op::{Message, MessageType, OpCode};
     use hickory_proto::rr::rdata::TXT;
     use hickory_proto::rr::{RData, Record};
     use tokio::net::TcpListener;

@@ -249,16 +249,21 @@ impl Slot {
             return;
         };
         drop(table);
-        // The header and question are ours: whatever follows belongs to this
-        // query, so an undecodable rest is this query's malformed answer.
-        let reply = Message::from_vec(bytes).map_err(|_| {
-            Counters::bump(&counters.malformed);
-            Failure::Malformed
-        });
-        Counters::bump(&counters.accepted);
-        // The receiver may have given up meanwhile; nothing to do then.
-        let _ = pending.tx.send(reply);
+        complete(bytes, pending.tx, counters);
     }
+}
+
+/// Hands a matched answer to its query. Its header and question were
+/// checked to be the query's, so whatever follows belongs to it too: an
+/// undecodable rest is this query's malformed answer. Shared by UDP and TCP.
+pub(crate) fn complete(bytes: &[u8], tx: oneshot::Sender<Reply>, counters: &Counters) {
+    let reply = Message::from_vec(bytes).map_err(|_| {
+        Counters::bump(&counters.malformed);
+        Failure::Malformed
+    });
+    Counters::bump(&counters.accepted);
+    // The receiver may have given up meanwhile; nothing to do then.
+    let _ = tx.send(reply);
 }
 
 /// Removes the pending entry when the waiting future ends for any reason.
