@@ -35,7 +35,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use hickory_proto::op::{Header, Query};
+use hickory_proto::op::Header;
 use hickory_proto::rr::{Name, RecordType};
 use hickory_proto::serialize::binary::{BinDecodable, BinDecoder};
 use mailcensus_posture::Failure;
@@ -46,9 +46,7 @@ use tokio::sync::{Semaphore, mpsc, oneshot};
 use tokio::task::AbortHandle;
 
 use crate::stats::Counters;
-use crate::transport::{
-    QuerySpec, Reply, answers_question, complete, encode, is_single_question_response,
-};
+use crate::transport::{QuerySpec, Reply, answers_query, complete, encode};
 
 /// TCP connections the engine keeps open to one upstream at most.
 ///
@@ -471,15 +469,7 @@ impl Upstream {
         };
         // The query stays outstanding after a mismatch: its own answer may
         // still come, else it times out; it never takes this one.
-        if !is_single_question_response(&header) {
-            Counters::bump(&counters.mismatched);
-            return;
-        }
-        let Ok(question) = Query::read(&mut decoder) else {
-            Counters::bump(&counters.mismatched);
-            return;
-        };
-        if !answers_question(&question, &pending.name, pending.qtype) {
+        if !answers_query(&header, &mut decoder, &pending.name, pending.qtype) {
             Counters::bump(&counters.mismatched);
             return;
         }
@@ -632,7 +622,7 @@ fn framed(id: u16, spec: &QuerySpec) -> Result<Vec<u8>, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hickory_proto::op::{Message, MessageType, OpCode};
+    use hickory_proto::op::{Message, MessageType, OpCode, Query};
     use hickory_proto::rr::rdata::TXT;
     use hickory_proto::rr::{RData, Record};
     use tokio::net::TcpListener;

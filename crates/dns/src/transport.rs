@@ -54,14 +54,26 @@ pub(crate) type Reply = Result<Message, Failure>;
 
 /// A response carrying exactly one question: the only kind that can answer
 /// one of our queries (RFC 5452 §9.1).
-pub(crate) fn is_single_question_response(header: &Header) -> bool {
+fn is_single_question_response(header: &Header) -> bool {
     header.metadata.message_type == MessageType::Response && header.counts.queries == 1
 }
 
 /// The response's question is the query's: type, class IN, and name
 /// (hickory's `Name` equality ignores ASCII case, RFC 4343 §3).
-pub(crate) fn answers_question(question: &Query, name: &Name, qtype: RecordType) -> bool {
+fn answers_question(question: &Query, name: &Name, qtype: RecordType) -> bool {
     question.query_type == qtype && question.query_class == DNSClass::IN && question.name == *name
+}
+
+/// A response (header read, `decoder` just past it) answers the query for
+/// `name`/`qtype`: one question, and it is the query's.
+pub(crate) fn answers_query(
+    header: &Header,
+    decoder: &mut BinDecoder<'_>,
+    name: &Name,
+    qtype: RecordType,
+) -> bool {
+    is_single_question_response(header)
+        && Query::read(decoder).is_ok_and(|question| answers_question(&question, name, qtype))
 }
 
 struct Pending {
@@ -233,15 +245,9 @@ impl Slot {
             }
             return;
         };
-        if pending.upstream != source || !is_single_question_response(&header) {
-            Counters::bump(&counters.mismatched);
-            return;
-        }
-        let Ok(question) = Query::read(&mut decoder) else {
-            Counters::bump(&counters.mismatched);
-            return;
-        };
-        if !answers_question(&question, &pending.name, pending.qtype) {
+        if pending.upstream != source
+            || !answers_query(&header, &mut decoder, &pending.name, pending.qtype)
+        {
             Counters::bump(&counters.mismatched);
             return;
         }
