@@ -1,10 +1,14 @@
 //! Streaming reader for RFC 1035 §5.1 master files ("zone dumps").
 //!
-//! One logical record at a time is tokenised into reusable buffers: comments
-//! (`;` outside quotes, RFC 1035 §5.1) are dropped, parentheses join physical
-//! lines, quoted strings and backslash escapes keep their delimiters inside a
-//! token. Only what the census needs is interpreted: the owner, TTL/class (in
-//! either order), the type, and the first rdata field of NS records.
+//! One logical record at a time is tokenised: comments (`;` outside quotes,
+//! RFC 1035 §5.1) are dropped, parentheses join physical lines, quoted
+//! strings and backslash escapes keep their delimiters inside a token. A line
+//! that is whole in the reader's buffer and has no quote, escape or
+//! parenthesis (nearly every line of a dump) is split in place
+//! ([`simple_line`]); any other goes through the full tokenizer, which copies
+//! lines into a reusable buffer. Only what the census needs is interpreted:
+//! the owner, TTL/class (in either order), the type, and the first rdata
+//! field of NS records.
 //!
 //! Delegations are the owners of NS records exactly `depth` labels below the
 //! zone apex. The apex is the owner of the first SOA record; before any SOA it
