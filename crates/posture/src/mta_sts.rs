@@ -43,10 +43,7 @@ pub struct MtaStsRecord {
 impl fmt::Display for MtaStsRecord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "v=STSv1; id={}", self.id)?;
-        for (name, value) in &self.extensions {
-            write!(f, "; {name}={value}")?;
-        }
-        Ok(())
+        tags::fmt_extensions(f, &self.extensions)
     }
 }
 
@@ -74,16 +71,7 @@ pub fn parse(text: &str) -> Result<MtaStsRecord, RecordError> {
             }
             id = Some(tag.value.to_owned());
         } else {
-            // sts-ext-value excludes WSP and `=`, and is non-empty.
-            let ok = !tag.value.is_empty()
-                && tag.value.chars().all(|c| c.is_ascii_graphic() && c != '=');
-            if !ok {
-                return Err(RecordError::BadValue {
-                    tag: "extension",
-                    value: tag.value.to_owned(),
-                });
-            }
-            extensions.push((tag.name.to_owned(), tag.value.to_owned()));
+            tags::push_extension(&mut extensions, tag)?;
         }
     }
     let id = id.ok_or(RecordError::MissingTag("id"))?;

@@ -200,6 +200,41 @@ pub(crate) fn parse_versioned<'a>(
     Ok(list)
 }
 
+/// Checks and keeps an extension tag of MTA-STS or TLS-RPT:
+///
+/// ```text
+/// sts-ext-value     = 1*(%x21-3A / %x3C / %x3E-7E)   ; RFC 8461 §3.1
+/// tlsrpt-ext-value  = 1*(%x21-3A / %x3C / %x3E-7E)   ; RFC 8460 §3
+/// ```
+///
+/// that is, non-empty, visible ASCII, no `;` (the tag parser already split on
+/// it) and no `=`.
+pub(crate) fn push_extension(
+    extensions: &mut Vec<(String, String)>,
+    tag: &Tag<'_>,
+) -> Result<(), RecordError> {
+    let ok = !tag.value.is_empty() && tag.value.chars().all(|c| c.is_ascii_graphic() && c != '=');
+    if !ok {
+        return Err(RecordError::BadValue {
+            tag: "extension",
+            value: tag.value.to_owned(),
+        });
+    }
+    extensions.push((tag.name.to_owned(), tag.value.to_owned()));
+    Ok(())
+}
+
+/// Writes extension tags back as `; name=value` each, in order.
+pub(crate) fn fmt_extensions(
+    f: &mut fmt::Formatter<'_>,
+    extensions: &[(String, String)],
+) -> fmt::Result {
+    for (name, value) in extensions {
+        write!(f, "; {name}={value}")?;
+    }
+    Ok(())
+}
+
 /// Picks the one record of a TXT RRset that `is_candidate` accepts (by its
 /// version tag) and parses it: `Ok(None)` when there is none, an error when
 /// there are several. MTA-STS (RFC 8461 §3.1), TLS-RPT (RFC 8460 §3) and BIMI

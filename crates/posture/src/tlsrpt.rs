@@ -42,10 +42,7 @@ pub struct TlsRptRecord {
 impl fmt::Display for TlsRptRecord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "v=TLSRPTv1; rua={}", self.rua.join(","))?;
-        for (name, value) in &self.extensions {
-            write!(f, "; {name}={value}")?;
-        }
-        Ok(())
+        tags::fmt_extensions(f, &self.extensions)
     }
 }
 
@@ -77,15 +74,7 @@ pub fn parse(text: &str) -> Result<TlsRptRecord, RecordError> {
             }
             rua = Some(uris);
         } else {
-            let ok = !tag.value.is_empty()
-                && tag.value.chars().all(|c| c.is_ascii_graphic() && c != '=');
-            if !ok {
-                return Err(RecordError::BadValue {
-                    tag: "extension",
-                    value: tag.value.to_owned(),
-                });
-            }
-            extensions.push((tag.name.to_owned(), tag.value.to_owned()));
+            tags::push_extension(&mut extensions, tag)?;
         }
     }
     let rua = rua.ok_or(RecordError::MissingTag("rua"))?;
