@@ -125,24 +125,15 @@ impl KnotServer {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let mut last_error = None;
-        for _ in 0..PORT_ATTEMPTS {
-            let port = free_port()?;
-            match Self::launch(&knotd, &zones, &work_dir, port, options) {
-                Ok(process) => {
-                    return Ok(KnotServer {
-                        addr: loopback(port),
-                        process,
-                        zones,
-                        work_dir,
-                        options: options.clone(),
-                    });
-                }
-                Err(Launch::PortTaken(e)) => last_error = Some(e),
-                Err(Launch::Fatal(e)) => return Err(e),
-            }
-        }
-        Err(last_error.unwrap_or_else(|| TestbedError::Invalid("no port attempt made".into())))
+        let (port, process) =
+            launch_on_free_port(|port| Self::launch(&knotd, &zones, &work_dir, port, options))?;
+        Ok(KnotServer {
+            addr: loopback(port),
+            process,
+            zones,
+            work_dir,
+            options: options.clone(),
+        })
     }
 
     fn launch(
@@ -187,23 +178,10 @@ impl KnotServer {
     pub fn restart(&mut self) -> Result<(), TestbedError> {
         self.process.kill();
         let knotd = require_binary("knotd")?;
-        let port = self.addr.port();
-        let mut last = None;
-        // The port was ours a moment ago; a short retry covers the kernel releasing it.
-        for _ in 0..20 {
-            match Self::launch(&knotd, &self.zones, &self.work_dir, port, &self.options) {
-                Ok(process) => {
-                    self.process = process;
-                    return Ok(());
-                }
-                Err(Launch::PortTaken(e)) => {
-                    last = Some(e);
-                    std::thread::sleep(Duration::from_millis(100));
-                }
-                Err(Launch::Fatal(e)) => return Err(e),
-            }
-        }
-        Err(last.unwrap_or_else(|| TestbedError::Invalid("restart not attempted".into())))
+        self.process = relaunch_on(self.addr.port(), |port| {
+            Self::launch(&knotd, &self.zones, &self.work_dir, port, &self.options)
+        })?;
+        Ok(())
     }
 
     /// The zones it serves (apexes with trailing dot, absolute files).
@@ -353,23 +331,14 @@ impl UnboundServer {
         }
         let unbound = require_binary("unbound")?;
         let work_dir = prepare_dir(work_dir)?;
-        let mut last_error = None;
-        for _ in 0..PORT_ATTEMPTS {
-            let port = free_port()?;
-            match Self::launch(&unbound, opts, &work_dir, port) {
-                Ok(process) => {
-                    return Ok(UnboundServer {
-                        addr: loopback(port),
-                        process,
-                        options: opts.clone(),
-                        work_dir,
-                    });
-                }
-                Err(Launch::PortTaken(e)) => last_error = Some(e),
-                Err(Launch::Fatal(e)) => return Err(e),
-            }
-        }
-        Err(last_error.unwrap_or_else(|| TestbedError::Invalid("no port attempt made".into())))
+        let (port, process) =
+            launch_on_free_port(|port| Self::launch(&unbound, opts, &work_dir, port))?;
+        Ok(UnboundServer {
+            addr: loopback(port),
+            process,
+            options: opts.clone(),
+            work_dir,
+        })
     }
 
     fn launch(
@@ -417,21 +386,10 @@ impl UnboundServer {
     pub fn restart(&mut self) -> Result<(), TestbedError> {
         self.process.kill();
         let unbound = require_binary("unbound")?;
-        let mut last = None;
-        for _ in 0..20 {
-            match Self::launch(&unbound, &self.options, &self.work_dir, self.addr.port()) {
-                Ok(process) => {
-                    self.process = process;
-                    return Ok(());
-                }
-                Err(Launch::PortTaken(e)) => {
-                    last = Some(e);
-                    std::thread::sleep(Duration::from_millis(100));
-                }
-                Err(Launch::Fatal(e)) => return Err(e),
-            }
-        }
-        Err(last.unwrap_or_else(|| TestbedError::Invalid("restart not attempted".into())))
+        self.process = relaunch_on(self.addr.port(), |port| {
+            Self::launch(&unbound, &self.options, &self.work_dir, port)
+        })?;
+        Ok(())
     }
 
     /// The last lines `unbound` wrote to stderr (validation failures are logged
@@ -552,6 +510,43 @@ impl From<TestbedError> for Launch {
     fn from(e: TestbedError) -> Self {
         Launch::Fatal(e)
     }
+}
+
+/// Launches on fresh ports until one holds: another process may take a port
+/// between [`free_port`] choosing it and the server binding it.
+fn launch_on_free_port(
+    mut launch: impl FnMut(u16) -> Result<ServerProcess, Launch>,
+) -> Result<(u16, ServerProcess), TestbedError> {
+    let mut last_error = None;
+    for _ in 0..PORT_ATTEMPTS {
+        let port = free_port()?;
+        match launch(port) {
+            Ok(process) => return Ok((port, process)),
+            Err(Launch::PortTaken(e)) => last_error = Some(e),
+            Err(Launch::Fatal(e)) => return Err(e),
+        }
+    }
+    Err(last_error.unwrap_or_else(|| TestbedError::Invalid("no port attempt made".into())))
+}
+
+/// Launches again on `port` (a restart keeps its address). The port was the
+/// server's a moment ago; a short retry covers the kernel releasing it.
+fn relaunch_on(
+    port: u16,
+    mut launch: impl FnMut(u16) -> Result<ServerProcess, Launch>,
+) -> Result<ServerProcess, TestbedError> {
+    let mut last = None;
+    for _ in 0..20 {
+        match launch(port) {
+            Ok(process) => return Ok(process),
+            Err(Launch::PortTaken(e)) => {
+                last = Some(e);
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            Err(Launch::Fatal(e)) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| TestbedError::Invalid("restart not attempted".into())))
 }
 
 /// A server child process with its output captured in files.
