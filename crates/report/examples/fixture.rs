@@ -68,20 +68,7 @@ fn row(i: u64, seed: u64) -> OwnedRow {
         return r;
     }
     if g.chance(5) {
-        r.resolution = "error".into();
-        for s in [
-            &mut r.mx_status,
-            &mut r.spf_status,
-            &mut r.dmarc_status,
-            &mut r.dnssec_status,
-            &mut r.bimi_status,
-            &mut r.mta_sts_status,
-            &mut r.tlsrpt_status,
-            &mut r.dkim_status,
-            &mut r.dane_status,
-        ] {
-            *s = "error".into();
-        }
+        r.mark_error();
         r.parked = None;
         return r;
     }

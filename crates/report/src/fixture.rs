@@ -282,22 +282,7 @@ pub fn compact(desc: &str) -> OwnedRow {
             "dkim" => r.dkim_status = first,
             "dane" => r.dane_status = first,
             "parked" => r.parked = Some(first == "true"),
-            "err" => {
-                r.resolution = "error".to_string();
-                for s in [
-                    &mut r.mx_status,
-                    &mut r.spf_status,
-                    &mut r.dmarc_status,
-                    &mut r.dnssec_status,
-                    &mut r.bimi_status,
-                    &mut r.mta_sts_status,
-                    &mut r.tlsrpt_status,
-                    &mut r.dkim_status,
-                    &mut r.dane_status,
-                ] {
-                    *s = "error".to_string();
-                }
-            }
+            "err" => r.mark_error(),
             _ => {}
         }
     }

@@ -115,6 +115,25 @@ pub struct OwnedRow {
 }
 
 impl OwnedRow {
+    /// Marks the domain as one whose resolution failed: `resolution` and every
+    /// probe's status are `error` (a failure is never absence).
+    pub fn mark_error(&mut self) {
+        self.resolution = "error".to_string();
+        for status in [
+            &mut self.mx_status,
+            &mut self.spf_status,
+            &mut self.dmarc_status,
+            &mut self.dnssec_status,
+            &mut self.bimi_status,
+            &mut self.mta_sts_status,
+            &mut self.tlsrpt_status,
+            &mut self.dkim_status,
+            &mut self.dane_status,
+        ] {
+            *status = "error".to_string();
+        }
+    }
+
     /// A resolved domain with every probe authoritatively absent: the base that
     /// tests and fixtures modify.
     pub fn absent(domain: &str) -> Self {
