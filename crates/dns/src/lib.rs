@@ -34,6 +34,7 @@
 #![deny(missing_docs)]
 
 mod cache;
+mod datagrams;
 mod engine;
 mod limits;
 mod stats;

@@ -9,6 +9,7 @@
 //! like it has (or lacks) a record.
 
 use std::collections::{HashMap, VecDeque};
+use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -22,11 +23,13 @@ use hickory_proto::serialize::binary::{
     BinDecodable, BinDecoder, BinEncodable, BinEncoder, NameEncoding,
 };
 use mailcensus_posture::Failure;
+use tokio::io::Interest;
 use tokio::net::UdpSocket;
 use tokio::sync::{Notify, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::DnsError;
+use crate::datagrams::{self, Datagram, ReceiveBuffers, Received};
 use crate::stats::Counters;
 use crate::tcp::TcpPool;
 
@@ -101,6 +104,16 @@ struct Outgoing {
     bytes: Vec<u8>,
 }
 
+impl Datagram for Outgoing {
+    fn payload(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    fn destination(&self) -> SocketAddr {
+        self.upstream
+    }
+}
+
 struct Slot {
     socket: UdpSocket,
     table: Mutex<Table>,
@@ -143,7 +156,8 @@ impl Slot {
         }
     }
 
-    /// Sends queued datagrams until the queue is empty.
+    /// Sends queued datagrams until the queue is empty, a burst per system
+    /// call ([`datagrams::send`]).
     async fn send_loop(&self, counters: &Counters) {
         let mut batch = Vec::new();
         loop {
@@ -152,18 +166,56 @@ impl Slot {
             tokio::task::yield_now().await;
             batch.clear();
             std::mem::swap(&mut *self.outbox(), &mut batch);
-            for outgoing in batch.drain(..) {
-                match self
-                    .socket
-                    .send_to(&outgoing.bytes, outgoing.upstream)
-                    .await
-                {
-                    Ok(_) => Counters::bump(&counters.sent_udp),
-                    Err(_) => {
+            let mut rest = batch.as_slice();
+            while !rest.is_empty() {
+                let sent = match self.socket.writable().await {
+                    Ok(()) => self
+                        .socket
+                        .try_io(Interest::WRITABLE, || datagrams::send(&self.socket, rest)),
+                    Err(error) => Err(error),
+                };
+                match sent {
+                    Ok(count) if count > 0 => {
+                        counters.sent_udp.fetch_add(count as u64, Ordering::Relaxed);
+                        rest = rest.get(count..).unwrap_or_default();
+                    }
+                    // Buffer full: wait for the socket to drain.
+                    Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
+                    // The first datagram could not be sent: fail its query
+                    // (the engine retries it at once) and go on with the rest.
+                    Ok(_) | Err(_) => {
                         Counters::bump(&counters.transport_errors);
-                        self.fail(outgoing.id);
+                        if let Some((failed, after)) = rest.split_first() {
+                            self.fail(failed.id);
+                            rest = after;
+                        }
                     }
                 }
+            }
+        }
+    }
+
+    /// Reads answers, a burst per system call ([`datagrams::receive`]),
+    /// and hands each to its query.
+    async fn receive_loop(&self, counters: &Counters) {
+        let mut buffers = ReceiveBuffers::new();
+        loop {
+            let received = match self.socket.readable().await {
+                Ok(()) => self.socket.try_io(Interest::READABLE, || {
+                    datagrams::receive(&self.socket, &mut buffers)
+                }),
+                Err(error) => Err(error),
+            };
+            match received {
+                Ok(()) => {
+                    for datagram in buffers.datagrams() {
+                        self.dispatch(datagram, counters);
+                    }
+                }
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
+                // ICMP errors surface here on some systems; the query they
+                // belong to will time out and be retried.
+                Err(_) => Counters::bump(&counters.transport_errors),
             }
         }
     }
@@ -228,8 +280,13 @@ impl Slot {
         }
     }
 
-    fn dispatch(&self, bytes: &[u8], source: SocketAddr, counters: &Counters) {
+    fn dispatch(&self, datagram: Received<'_>, counters: &Counters) {
         Counters::bump(&counters.received);
+        let Received { bytes, source, cut } = datagram;
+        let Some(source) = source else {
+            Counters::bump(&counters.unsolicited);
+            return;
+        };
         let mut decoder = BinDecoder::new(bytes);
         let Ok(header) = Header::read(&mut decoder) else {
             Counters::bump(&counters.unsolicited);
@@ -255,6 +312,16 @@ impl Slot {
             return;
         };
         drop(table);
+        if cut {
+            // The query's header and question, but the rest did not fit our
+            // buffer: never read as complete. Taken as TC=1, so the same
+            // query goes over TCP (RFC 7766 §5), where nothing is cut.
+            let mut truncated = Message::new(id, MessageType::Response, OpCode::Query);
+            truncated.metadata.truncation = true;
+            Counters::bump(&counters.accepted);
+            let _ = pending.tx.send(Ok(truncated));
+            return;
+        }
         complete(bytes, pending.tx, counters);
     }
 }
@@ -379,19 +446,7 @@ impl Transport {
         let receiver = Arc::clone(&slot);
         let counters = Arc::clone(&self.counters);
         self.tasks.push(tokio::spawn(async move {
-            let mut buf = vec![0u8; 65_535];
-            loop {
-                match receiver.socket.recv_from(&mut buf).await {
-                    Ok((len, source)) => {
-                        if let Some(bytes) = buf.get(..len) {
-                            receiver.dispatch(bytes, source, &counters);
-                        }
-                    }
-                    // ICMP errors surface here on some systems; the query they
-                    // belong to will time out and be retried.
-                    Err(_) => Counters::bump(&counters.transport_errors),
-                }
-            }
+            receiver.receive_loop(&counters).await;
         }));
         Ok(slot)
     }
@@ -512,6 +567,14 @@ pub(crate) fn encode(id: u16, spec: &QuerySpec) -> Result<Vec<u8>, Failure> {
 mod tests {
     use super::*;
 
+    fn datagram(bytes: &[u8], source: SocketAddr) -> Received<'_> {
+        Received {
+            bytes,
+            source: Some(source),
+            cut: false,
+        }
+    }
+
     fn spec(name: &str, qtype: RecordType) -> QuerySpec {
         QuerySpec {
             name: Name::from_ascii(name).unwrap(),
@@ -605,19 +668,18 @@ mod tests {
         let (id, _, mut rx) = slot.register(upstream, &q).unwrap();
         let mut other = Message::new(id.wrapping_add(1), MessageType::Response, OpCode::Query);
         other.add_query(Query::query(q.name.clone(), q.qtype));
-        slot.dispatch(&other.to_vec().unwrap(), upstream, &counters);
-        slot.dispatch(&[1, 2, 3], upstream, &counters);
+        slot.dispatch(datagram(&other.to_vec().unwrap(), upstream), &counters);
+        slot.dispatch(datagram(&[1, 2, 3], upstream), &counters);
         // Right id, upper-case name: accepted (RFC 4343 case-insensitivity).
         let mut right = Message::new(id, MessageType::Response, OpCode::Query);
         right.add_query(Query::query(Name::from_ascii("A.MCDNS.").unwrap(), q.qtype));
         // Same id from another address: dropped.
         slot.dispatch(
-            &right.to_vec().unwrap(),
-            "127.0.0.2:53".parse().unwrap(),
+            datagram(&right.to_vec().unwrap(), "127.0.0.2:53".parse().unwrap()),
             &counters,
         );
         assert!(rx.try_recv().is_err());
-        slot.dispatch(&right.to_vec().unwrap(), upstream, &counters);
+        slot.dispatch(datagram(&right.to_vec().unwrap(), upstream), &counters);
         assert!(matches!(rx.try_recv(), Ok(Ok(_))));
         let snapshot = counters.snapshot(0);
         assert_eq!(snapshot.unsolicited, 2);
@@ -643,7 +705,7 @@ mod tests {
         let mut answer = Message::new(id, MessageType::Response, OpCode::Query);
         answer.add_query(Query::query(q.name.clone(), q.qtype));
         let answer = answer.to_vec().unwrap();
-        slot.dispatch(&answer, upstream, &counters);
+        slot.dispatch(datagram(&answer, upstream), &counters);
         assert!(matches!(rx.try_recv(), Ok(Ok(_))));
         // A newer registration that drew the same id (forced: a random draw
         // hits it one time in 65,536).
@@ -665,7 +727,7 @@ mod tests {
         }
         drop(guard);
         assert!(slot.table().pending.contains_key(&id));
-        slot.dispatch(&answer, upstream, &counters);
+        slot.dispatch(datagram(&answer, upstream), &counters);
         assert!(matches!(newer.try_recv(), Ok(Ok(_))));
         assert_eq!(counters.snapshot(0).accepted, 2);
     }

@@ -150,6 +150,15 @@ impl TcPeer {
         F: Fn(TcpStream, usize) -> Fut + Send + 'static,
         Fut: std::future::Future<Output = ()> + Send + 'static,
     {
+        TcPeer::start_with_udp(truncated_answer, tcp).await
+    }
+
+    /// As [`TcPeer::start`], with `udp` making each UDP answer.
+    async fn start_with_udp<F, Fut>(udp_answer: fn(&Message) -> Vec<u8>, tcp: F) -> TcPeer
+    where
+        F: Fn(TcpStream, usize) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
         // The UDP port is free; its TCP twin almost always is too.
         let mut bound = None;
         for _ in 0..20 {
@@ -167,11 +176,7 @@ impl TcPeer {
                 let Ok(query) = Message::from_vec(&buf[..len]) else {
                     continue;
                 };
-                let mut response =
-                    Message::new(query.metadata.id, MessageType::Response, OpCode::Query);
-                response.metadata.truncation = true;
-                response.add_query(query.queries[0].clone());
-                let _ = udp.send_to(&response.to_vec().unwrap(), client).await;
+                let _ = udp.send_to(&udp_answer(&query), client).await;
             }
         });
         let accepted = Arc::new(AtomicUsize::new(0));
@@ -188,6 +193,14 @@ impl TcPeer {
             tasks: vec![truncating, acceptor],
         }
     }
+}
+
+/// TC=1 and no records: "ask me over TCP".
+fn truncated_answer(query: &Message) -> Vec<u8> {
+    let mut response = Message::new(query.metadata.id, MessageType::Response, OpCode::Query);
+    response.metadata.truncation = true;
+    response.add_query(query.queries[0].clone());
+    response.to_vec().unwrap()
 }
 
 async fn read_query(stream: &mut TcpStream) -> Option<Message> {
@@ -222,6 +235,42 @@ fn question(query: &Message) -> String {
 
 fn single(text: &str) -> Lookup<TxtRecord> {
     Lookup::Records(vec![TxtRecord::single(text)])
+}
+
+/// A server that ignores our EDNS0 buffer size and sends a 6,000-byte UDP
+/// answer without TC: more than the engine's receive buffer holds, so the
+/// datagram arrives cut. The cut answer is never read (its records would be
+/// missing); it is taken as truncated and the query is asked over TCP.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_udp_answer_is_asked_again_over_tcp() {
+    fn oversized(query: &Message) -> Vec<u8> {
+        let mut response = Message::new(query.metadata.id, MessageType::Response, OpCode::Query);
+        let name = query.queries[0].name.clone();
+        response.add_query(query.queries[0].clone());
+        let strings = (0..30).map(|k| format!("{k:0>200}")).collect();
+        response.add_answer(Record::from_rdata(name, 60, RData::TXT(TXT::new(strings))));
+        let bytes = response.to_vec().unwrap();
+        assert!(bytes.len() > 6000);
+        bytes
+    }
+    let peer = TcPeer::start_with_udp(oversized, |mut stream, _| async move {
+        while let Some(query) = read_query(&mut stream).await {
+            let name = question(&query);
+            let answer = framed_answer(query.metadata.id, &name, "over tcp");
+            if stream.write_all(&answer).await.is_err() {
+                return;
+            }
+        }
+    })
+    .await;
+    let mut cfg = config(vec![peer.addr]);
+    cfg.timeout = Duration::from_secs(5);
+    let engine = Engine::new(cfg).unwrap();
+    assert_eq!(engine.lookup_txt("big.mcdns").await, single("over tcp"));
+    let stats = engine.stats();
+    assert_eq!(stats.truncated, 1, "{stats:?}");
+    assert_eq!(stats.sent_tcp, 1, "{stats:?}");
+    assert_eq!(stats.malformed, 0, "{stats:?}");
 }
 
 /// A server that answers one query per connection and closes it (as a
