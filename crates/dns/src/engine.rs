@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use hickory_proto::dnssec::PublicKey;
 use hickory_proto::dnssec::rdata::DNSSECRData;
 use hickory_proto::op::{Message, ResponseCode};
-use hickory_proto::rr::{Name, RData, RecordType};
+use hickory_proto::rr::{RData, RecordType};
 use mailcensus_posture::dnssec::DnssecEvidence;
 use mailcensus_posture::{
     DomainEvidence, Failure, Lookup, MxRecord, Outcome, TlsaRecord, TxtRecord, classify_domain,
@@ -22,8 +22,9 @@ use tokio::task::JoinSet;
 use crate::cache::SharedCache;
 use crate::limits::{Pacer, Signal, Window};
 use crate::stats::{Counters, StatsSnapshot};
-use crate::transport::{QuerySpec, Transport};
+use crate::transport::Transport;
 use crate::upstream::{Pick, Pool};
+use crate::wire::{QuerySpec, Question, WireName};
 use crate::{DnsError, DomainResult, EngineConfig, Probe};
 
 /// RFC 7208 §4.6.4: more than 10 DNS-querying terms make SPF `permerror`. The
@@ -134,13 +135,13 @@ impl Engine {
     /// `TXT <name>` through the engine (retries, caps), uncached.
     pub async fn lookup_txt(&self, name: &str) -> Lookup<TxtRecord> {
         let count = QueryCount::new(0);
-        self.txt(name, &count).await
+        self.txt(WireName::from_text(name).as_ref(), &count).await
     }
 
     /// `MX <name>` through the engine (retries, caps), uncached.
     pub async fn lookup_mx(&self, name: &str) -> Lookup<MxRecord> {
         let count = QueryCount::new(0);
-        self.mx(name, &count).await
+        self.mx(WireName::from_text(name).as_ref(), &count).await
     }
 
     /// Probes one domain with the configured probe set and classifies it.
@@ -229,8 +230,14 @@ impl Engine {
             dane_skipped: !self.selected(Probe::Dane),
             ..DomainEvidence::default()
         };
+        // Parsed once; every probe name is built from it. A name DNS cannot
+        // carry (a label over 63 octets, a name over 255) is never sent: its
+        // probes fail as FORMERR.
+        let apex = WireName::from_text(domain);
+        let apex = apex.as_ref();
+        let under = |labels: &[&str]| apex.and_then(|apex| apex.descendant(labels));
         if self.selected(Probe::Mx) {
-            let mx = self.mx(domain, count).await;
+            let mx = self.mx(apex, count).await;
             if matches!(mx, Lookup::NxDomain) {
                 // RFC 8020 §2: nothing exists below a name that does not exist.
                 self.fill_nxdomain(&mut evidence);
@@ -240,19 +247,19 @@ impl Engine {
             evidence.mx = Some(mx);
         }
         let mx_hosts = evidence.mx.as_ref().map(mx_hosts).unwrap_or_default();
-        let dmarc_name = format!("_dmarc.{domain}");
-        let bimi_name = format!("default._bimi.{domain}");
-        let mta_sts_name = format!("_mta-sts.{domain}");
-        let tlsrpt_name = format!("_smtp._tls.{domain}");
-        let dkim_name = format!("_domainkey.{domain}");
+        let dmarc_name = under(&["_dmarc"]);
+        let bimi_name = under(&["default", "_bimi"]);
+        let mta_sts_name = under(&["_mta-sts"]);
+        let tlsrpt_name = under(&["_smtp", "_tls"]);
+        let dkim_name = under(&["_domainkey"]);
         let (spf, dmarc, dnssec, bimi, mta_sts, tlsrpt, dkim, tlsa) = tokio::join!(
-            self.when(Probe::Spf, self.spf(domain, count)),
-            self.when(Probe::Dmarc, self.dmarc(domain, &dmarc_name, count)),
-            self.when(Probe::Dnssec, self.dnssec(domain, count)),
-            self.when(Probe::Bimi, self.txt(&bimi_name, count)),
-            self.when(Probe::MtaSts, self.txt(&mta_sts_name, count)),
-            self.when(Probe::Tlsrpt, self.txt(&tlsrpt_name, count)),
-            self.when(Probe::Dkim, self.txt(&dkim_name, count)),
+            self.when(Probe::Spf, self.spf(apex, count)),
+            self.when(Probe::Dmarc, self.dmarc(domain, dmarc_name.as_ref(), count)),
+            self.when(Probe::Dnssec, self.dnssec(apex, count)),
+            self.when(Probe::Bimi, self.txt(bimi_name.as_ref(), count)),
+            self.when(Probe::MtaSts, self.txt(mta_sts_name.as_ref(), count)),
+            self.when(Probe::Tlsrpt, self.txt(tlsrpt_name.as_ref(), count)),
+            self.when(Probe::Dkim, self.txt(dkim_name.as_ref(), count)),
             self.when(Probe::Dane, self.tlsa_of(&mx_hosts, count)),
         );
         if let Some((apex, targets)) = spf {
@@ -301,7 +308,7 @@ impl Engine {
     /// through the shared cache, until none is new or the limit is passed.
     async fn spf(
         &self,
-        domain: &str,
+        domain: Option<&WireName>,
         count: &QueryCount,
     ) -> (Lookup<TxtRecord>, HashMap<String, Arc<Lookup<TxtRecord>>>) {
         let apex = self.txt(domain, count).await;
@@ -316,7 +323,10 @@ impl Engine {
                 let (lookup, hit) = self
                     .inner
                     .spf_cache
-                    .get_or_fetch(&name, || self.txt(&name, count))
+                    .get_or_fetch(&name, || async {
+                        let wire = WireName::from_text(&name);
+                        self.txt(wire.as_ref(), count).await
+                    })
                     .await;
                 if hit {
                     Counters::bump(&self.inner.counters.cache_hits);
@@ -334,14 +344,15 @@ impl Engine {
     async fn dmarc(
         &self,
         domain: &str,
-        name: &str,
+        name: Option<&WireName>,
         count: &QueryCount,
     ) -> (Lookup<TxtRecord>, HashMap<String, Lookup<TxtRecord>>) {
         let record = self.txt(name, count).await;
         let mut authorizations = HashMap::new();
         for auth in dmarc::authorization_names(domain, &record) {
             if let std::collections::hash_map::Entry::Vacant(slot) = authorizations.entry(auth) {
-                let lookup = self.txt(slot.key(), count).await;
+                let name = WireName::from_text(slot.key());
+                let lookup = self.txt(name.as_ref(), count).await;
                 slot.insert(lookup);
             }
         }
@@ -351,7 +362,7 @@ impl Engine {
     /// DNSSEC: DS and DNSKEY with DO=1, reading AD (RFC 4035 §3.2.3); a
     /// SERVFAIL is retried with CD=1 (RFC 4035 §3.2.2) so a chain that does not
     /// validate (the data comes back) is told from broken servers.
-    async fn dnssec(&self, domain: &str, count: &QueryCount) -> DnssecEvidence {
+    async fn dnssec(&self, domain: Option<&WireName>, count: &QueryCount) -> DnssecEvidence {
         let (ds, dnskey) = tokio::join!(
             self.query(domain, RecordType::DS, true, false, count),
             self.query(domain, RecordType::DNSKEY, true, false, count),
@@ -403,14 +414,9 @@ impl Engine {
                 .inner
                 .tlsa_cache
                 .get_or_fetch(host, || async {
+                    let name = WireName::from_text(&dane::tlsa_name(host));
                     let reply = self
-                        .query(
-                            &dane::tlsa_name(host),
-                            RecordType::TLSA,
-                            false,
-                            false,
-                            count,
-                        )
+                        .query(name.as_ref(), RecordType::TLSA, false, false, count)
                         .await;
                     to_lookup(reply, RecordType::TLSA, tlsa_record)
                 })
@@ -423,12 +429,12 @@ impl Engine {
         found
     }
 
-    async fn txt(&self, name: &str, count: &QueryCount) -> Lookup<TxtRecord> {
+    async fn txt(&self, name: Option<&WireName>, count: &QueryCount) -> Lookup<TxtRecord> {
         let reply = self.query(name, RecordType::TXT, false, false, count).await;
         to_lookup(reply, RecordType::TXT, txt_record)
     }
 
-    async fn mx(&self, name: &str, count: &QueryCount) -> Lookup<MxRecord> {
+    async fn mx(&self, name: Option<&WireName>, count: &QueryCount) -> Lookup<MxRecord> {
         let reply = self.query(name, RecordType::MX, false, false, count).await;
         to_lookup(reply, RecordType::MX, mx_record)
     }
@@ -436,22 +442,21 @@ impl Engine {
     /// One query with retries: a timeout or broken exchange is retried with
     /// backoff; SERVFAIL and REFUSED are retried only on another upstream (the
     /// same one would most likely say the same); every other reply is final.
+    /// `None` is a name DNS cannot carry (a label over 63 octets, a name over
+    /// 255, see [`WireName`]): the query cannot be formed and is never sent.
     async fn query(
         &self,
-        name: &str,
+        name: Option<&WireName>,
         qtype: RecordType,
         dnssec_ok: bool,
         checking_disabled: bool,
         count: &QueryCount,
     ) -> Result<Message, Failure> {
-        let Ok(name) = Name::from_ascii(format!("{}.", name.trim_end_matches('.'))) else {
-            // Not a name DNS can carry (a label over 63 octets, a name over
-            // 255): the query cannot be formed, never sent.
+        let Some(name) = name else {
             return Err(Failure::FormErr);
         };
         let spec = QuerySpec {
-            name,
-            qtype,
+            question: Question::new(name, qtype),
             dnssec_ok,
             checking_disabled,
         };
@@ -655,6 +660,7 @@ fn mx_hosts(mx: &Lookup<MxRecord>) -> Vec<String> {
 mod tests {
     use super::*;
     use hickory_proto::op::{MessageType, OpCode};
+    use hickory_proto::rr::Name;
     use hickory_proto::rr::Record;
     use hickory_proto::rr::rdata::{MX, TXT};
 

@@ -41,6 +41,7 @@ mod stats;
 mod tcp;
 mod transport;
 mod upstream;
+mod wire;
 
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};

@@ -36,7 +36,6 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use hickory_proto::op::Header;
-use hickory_proto::rr::{Name, RecordType};
 use hickory_proto::serialize::binary::{BinDecodable, BinDecoder};
 use mailcensus_posture::Failure;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
@@ -46,7 +45,8 @@ use tokio::sync::{Semaphore, mpsc, oneshot};
 use tokio::task::AbortHandle;
 
 use crate::stats::Counters;
-use crate::transport::{QuerySpec, Reply, answers_query, complete, encode};
+use crate::transport::{Reply, answers_query, complete};
+use crate::wire::{QuerySpec, Question, encode};
 
 /// TCP connections the engine keeps open to one upstream at most.
 ///
@@ -98,8 +98,7 @@ struct Frame {
 
 /// An outstanding query of one connection.
 struct Pending {
-    name: Name,
-    qtype: RecordType,
+    question: Question,
     /// Which registration this is: once a query is answered its id is free
     /// again, and its waiting future must not forget a newer query that drew
     /// the same id before that future was dropped.
@@ -204,8 +203,7 @@ impl Upstream {
         conn.pending.insert(
             id,
             Pending {
-                name: spec.name.clone(),
-                qtype: spec.qtype,
+                question: spec.question.clone(),
                 token,
                 tx,
             },
@@ -447,8 +445,7 @@ impl Upstream {
     /// answers, or counts and drops it.
     fn dispatch(&self, serial: u64, bytes: &[u8]) {
         let counters = &self.counters;
-        let mut decoder = BinDecoder::new(bytes);
-        let Ok(header) = Header::read(&mut decoder) else {
+        let Ok(header) = Header::read(&mut BinDecoder::new(bytes)) else {
             Counters::bump(&counters.unsolicited);
             return;
         };
@@ -469,7 +466,7 @@ impl Upstream {
         };
         // The query stays outstanding after a mismatch: its own answer may
         // still come, else it times out; it never takes this one.
-        if !answers_query(&header, &mut decoder, &pending.name, pending.qtype) {
+        if !answers_query(&header, bytes, &pending.question) {
             Counters::bump(&counters.mismatched);
             return;
         }
@@ -611,7 +608,7 @@ impl TcpPool {
 
 /// The query with its RFC 1035 §4.2.2 two-byte length prefix.
 fn framed(id: u16, spec: &QuerySpec) -> Result<Vec<u8>, Failure> {
-    let message = encode(id, spec)?;
+    let message = encode(id, spec);
     let len = u16::try_from(message.len()).map_err(|_| Failure::FormErr)?;
     let mut bytes = Vec::with_capacity(message.len() + 2);
     bytes.extend_from_slice(&len.to_be_bytes());
@@ -622,16 +619,17 @@ fn framed(id: u16, spec: &QuerySpec) -> Result<Vec<u8>, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::WireName;
     use hickory_proto::op::{Message, MessageType, OpCode, Query};
     use hickory_proto::rr::rdata::TXT;
+    use hickory_proto::rr::{Name, RecordType};
     use hickory_proto::rr::{RData, Record};
     use tokio::net::TcpListener;
     use tokio::sync::Mutex as AsyncMutex;
 
     fn spec(name: &str) -> QuerySpec {
         QuerySpec {
-            name: Name::from_ascii(name).unwrap(),
-            qtype: RecordType::TXT,
+            question: Question::new(&WireName::from_text(name).unwrap(), RecordType::TXT),
             dnssec_ok: false,
             checking_disabled: false,
         }
@@ -1055,7 +1053,10 @@ mod tests {
             token: registered.token,
         };
         let mut query = Message::new(registered.id, MessageType::Query, OpCode::Query);
-        query.add_query(Query::query(q.name.clone(), q.qtype));
+        query.add_query(Query::query(
+            Name::from_ascii("a.mcdns.").unwrap(),
+            RecordType::TXT,
+        ));
         let answer = answer(&query);
         let body = &answer[2..];
         conns.dispatch(registered.serial, body);
@@ -1071,8 +1072,7 @@ mod tests {
             conn.unwrap().pending.insert(
                 registered.id,
                 Pending {
-                    name: q.name.clone(),
-                    qtype: q.qtype,
+                    question: q.question.clone(),
                     token,
                     tx,
                 },

@@ -15,13 +15,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use hickory_proto::op::{
-    Edns, Header, HeaderCounts, Message, MessageType, Metadata, OpCode, Query,
-};
-use hickory_proto::rr::{DNSClass, Name, Record, RecordType};
-use hickory_proto::serialize::binary::{
-    BinDecodable, BinDecoder, BinEncodable, BinEncoder, NameEncoding,
-};
+use hickory_proto::op::{Header, Message, MessageType, OpCode};
+use hickory_proto::serialize::binary::{BinDecodable, BinDecoder};
 use mailcensus_posture::Failure;
 use tokio::io::Interest;
 use tokio::net::UdpSocket;
@@ -32,6 +27,7 @@ use crate::DnsError;
 use crate::datagrams::{self, Datagram, ReceiveBuffers, Received};
 use crate::stats::Counters;
 use crate::tcp::TcpPool;
+use crate::wire::{HEADER_LEN, QuerySpec, Question, encode};
 
 /// The EDNS0 UDP payload size we advertise: large enough for most answers,
 /// small enough to avoid IP fragmentation (DNS Flag Day 2020).
@@ -40,17 +36,6 @@ pub(crate) const EDNS_PAYLOAD: u16 = 1232;
 /// Ids of queries that timed out recently, per socket, to tell a late answer
 /// from an unsolicited one.
 const RECENT_EXPIRED: usize = 1024;
-
-/// What to ask.
-#[derive(Debug, Clone)]
-pub(crate) struct QuerySpec {
-    pub name: Name,
-    pub qtype: RecordType,
-    /// EDNS DO bit (RFC 3225): ask for DNSSEC records and AD.
-    pub dnssec_ok: bool,
-    /// CD bit (RFC 4035 §3.2.2): skip validation, to tell bogus from broken.
-    pub checking_disabled: bool,
-}
 
 /// How one attempt ends.
 pub(crate) type Reply = Result<Message, Failure>;
@@ -61,28 +46,18 @@ fn is_single_question_response(header: &Header) -> bool {
     header.metadata.message_type == MessageType::Response && header.counts.queries == 1
 }
 
-/// The response's question is the query's: type, class IN, and name
-/// (hickory's `Name` equality ignores ASCII case, RFC 4343 §3).
-fn answers_question(question: &Query, name: &Name, qtype: RecordType) -> bool {
-    question.query_type == qtype && question.query_class == DNSClass::IN && question.name == *name
-}
-
-/// A response (header read, `decoder` just past it) answers the query for
-/// `name`/`qtype`: one question, and it is the query's.
-pub(crate) fn answers_query(
-    header: &Header,
-    decoder: &mut BinDecoder<'_>,
-    name: &Name,
-    qtype: RecordType,
-) -> bool {
+/// A response (`bytes`, whose header is `header`) answers the query that
+/// asked `question`: one question, and it is the query's.
+pub(crate) fn answers_query(header: &Header, bytes: &[u8], question: &Question) -> bool {
     is_single_question_response(header)
-        && Query::read(decoder).is_ok_and(|question| answers_question(&question, name, qtype))
+        && bytes
+            .get(HEADER_LEN..)
+            .is_some_and(|section| question.begins(section))
 }
 
 struct Pending {
     upstream: SocketAddr,
-    name: Name,
-    qtype: RecordType,
+    question: Question,
     /// Which registration this is: once a query is answered its id is free
     /// again, and its waiting future must not forget a newer query that drew
     /// the same id before that future was dropped.
@@ -252,8 +227,7 @@ impl Slot {
                 let (tx, rx) = oneshot::channel();
                 slot.insert(Pending {
                     upstream,
-                    name: spec.name.clone(),
-                    qtype: spec.qtype,
+                    question: spec.question.clone(),
                     token,
                     tx,
                 });
@@ -287,8 +261,7 @@ impl Slot {
             Counters::bump(&counters.unsolicited);
             return;
         };
-        let mut decoder = BinDecoder::new(bytes);
-        let Ok(header) = Header::read(&mut decoder) else {
+        let Ok(header) = Header::read(&mut BinDecoder::new(bytes)) else {
             Counters::bump(&counters.unsolicited);
             return;
         };
@@ -302,9 +275,7 @@ impl Slot {
             }
             return;
         };
-        if pending.upstream != source
-            || !answers_query(&header, &mut decoder, &pending.name, pending.qtype)
-        {
+        if pending.upstream != source || !answers_query(&header, bytes, &pending.question) {
             Counters::bump(&counters.mismatched);
             return;
         }
@@ -503,7 +474,7 @@ impl Transport {
             return Err(Failure::Transport);
         };
         let guard = PendingGuard { slot, id, token };
-        let bytes = encode(id, spec)?;
+        let bytes = encode(id, spec);
         // A send error comes back through `rx` as a transport failure.
         slot.enqueue(Outgoing {
             id,
@@ -523,49 +494,12 @@ impl Transport {
     }
 }
 
-/// Encodes a recursive query with EDNS0 (RFC 6891), DO and CD as asked:
-/// header, one question (RFC 1035 §4.1.1, §4.1.2) and the OPT record.
-///
-/// Field by field with hickory's encoder rather than through a `Message`:
-/// a query carries a single name, so the name-compression table a `Message`
-/// encode builds (an allocation per label, searched per label) can never
-/// find a pointer, and that encode was 15% of the engine's user time
-/// (callgrind). The bytes are the same; a test holds them equal.
-pub(crate) fn encode(id: u16, spec: &QuerySpec) -> Result<Vec<u8>, Failure> {
-    let mut metadata = Metadata::new(id, MessageType::Query, OpCode::Query);
-    metadata.recursion_desired = true;
-    metadata.checking_disabled = spec.checking_disabled;
-    let header = Header {
-        metadata,
-        counts: HeaderCounts {
-            queries: 1,
-            answers: 0,
-            authorities: 0,
-            additionals: 1,
-        },
-    };
-    let mut edns = Edns::new();
-    edns.set_max_payload(EDNS_PAYLOAD);
-    edns.set_dnssec_ok(spec.dnssec_ok);
-    let opt = Record::from(&edns);
-    // 512 is what the encoder reserves anyway; a query never needs more.
-    let mut bytes = Vec::with_capacity(512);
-    let mut encoder = BinEncoder::new(&mut bytes);
-    encoder.set_name_encoding(NameEncoding::Uncompressed);
-    header
-        .emit(&mut encoder)
-        .and_then(|()| spec.name.emit(&mut encoder))
-        .and_then(|()| spec.qtype.emit(&mut encoder))
-        .and_then(|()| DNSClass::IN.emit(&mut encoder))
-        .and_then(|()| opt.emit(&mut encoder))
-        // Only a name we could not encode gets here; the query is never sent.
-        .map_err(|_| Failure::FormErr)?;
-    Ok(bytes)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::WireName;
+    use hickory_proto::op::Query;
+    use hickory_proto::rr::{Name, RecordType};
 
     fn datagram(bytes: &[u8], source: SocketAddr) -> Received<'_> {
         Received {
@@ -577,62 +511,14 @@ mod tests {
 
     fn spec(name: &str, qtype: RecordType) -> QuerySpec {
         QuerySpec {
-            name: Name::from_ascii(name).unwrap(),
-            qtype,
+            question: Question::new(&WireName::from_text(name).unwrap(), qtype),
             dnssec_ok: true,
             checking_disabled: true,
         }
     }
 
-    /// The field-by-field encode must give exactly what encoding the same
-    /// query as a hickory `Message` gives.
-    #[test]
-    fn encode_matches_hickory_message_encoding() {
-        for (name, qtype, dnssec_ok, checking_disabled) in [
-            ("example.mcdns.", RecordType::TXT, false, false),
-            ("_dmarc.Example.MCDNS.", RecordType::TXT, false, false),
-            ("a.b.c.d.e.f.example.", RecordType::MX, false, false),
-            ("example.mcdns.", RecordType::DS, true, true),
-            ("example.mcdns.", RecordType::DNSKEY, true, false),
-            ("_25._tcp.mx.example.", RecordType::TLSA, false, false),
-            (".", RecordType::NS, false, false),
-        ] {
-            let spec = QuerySpec {
-                name: Name::from_ascii(name).unwrap(),
-                qtype,
-                dnssec_ok,
-                checking_disabled,
-            };
-            let mut message = Message::new(0xbeef, MessageType::Query, OpCode::Query);
-            message.metadata.recursion_desired = true;
-            message.metadata.checking_disabled = checking_disabled;
-            let mut query = Query::query(spec.name.clone(), qtype);
-            query.set_query_class(DNSClass::IN);
-            message.add_query(query);
-            let mut edns = Edns::new();
-            edns.set_max_payload(EDNS_PAYLOAD);
-            edns.set_dnssec_ok(dnssec_ok);
-            message.set_edns(edns);
-            assert_eq!(
-                encode(0xbeef, &spec).unwrap(),
-                message.to_vec().unwrap(),
-                "{name} {qtype}"
-            );
-        }
-    }
-
-    #[test]
-    fn encoded_query_carries_edns_do_and_cd() {
-        let bytes = encode(0x1234, &spec("example.mcdns.", RecordType::DS)).unwrap();
-        let message = Message::from_vec(&bytes).unwrap();
-        assert_eq!(message.metadata.id, 0x1234);
-        assert!(message.metadata.recursion_desired);
-        assert!(message.metadata.checking_disabled);
-        let edns = message.edns.as_ref().unwrap();
-        assert_eq!(edns.max_payload(), EDNS_PAYLOAD);
-        assert!(edns.flags().dnssec_ok);
-        assert_eq!(message.queries.len(), 1);
-        assert_eq!(message.queries[0].query_type, RecordType::DS);
+    fn query(name: &str, qtype: RecordType) -> Query {
+        Query::query(Name::from_ascii(name).unwrap(), qtype)
     }
 
     /// A datagram the kernel refuses to send (port 0 is not a destination)
@@ -667,12 +553,12 @@ mod tests {
         let q = spec("a.mcdns.", RecordType::TXT);
         let (id, _, mut rx) = slot.register(upstream, &q).unwrap();
         let mut other = Message::new(id.wrapping_add(1), MessageType::Response, OpCode::Query);
-        other.add_query(Query::query(q.name.clone(), q.qtype));
+        other.add_query(query("a.mcdns.", RecordType::TXT));
         slot.dispatch(datagram(&other.to_vec().unwrap(), upstream), &counters);
         slot.dispatch(datagram(&[1, 2, 3], upstream), &counters);
         // Right id, upper-case name: accepted (RFC 4343 case-insensitivity).
         let mut right = Message::new(id, MessageType::Response, OpCode::Query);
-        right.add_query(Query::query(Name::from_ascii("A.MCDNS.").unwrap(), q.qtype));
+        right.add_query(query("A.MCDNS.", RecordType::TXT));
         // Same id from another address: dropped.
         slot.dispatch(
             datagram(&right.to_vec().unwrap(), "127.0.0.2:53".parse().unwrap()),
@@ -703,7 +589,7 @@ mod tests {
             token,
         };
         let mut answer = Message::new(id, MessageType::Response, OpCode::Query);
-        answer.add_query(Query::query(q.name.clone(), q.qtype));
+        answer.add_query(query("a.mcdns.", RecordType::TXT));
         let answer = answer.to_vec().unwrap();
         slot.dispatch(datagram(&answer, upstream), &counters);
         assert!(matches!(rx.try_recv(), Ok(Ok(_))));
@@ -718,8 +604,7 @@ mod tests {
                 id,
                 Pending {
                     upstream,
-                    name: q.name.clone(),
-                    qtype: q.qtype,
+                    question: q.question.clone(),
                     token,
                     tx,
                 },
