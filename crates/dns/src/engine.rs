@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use hickory_proto::dnssec::PublicKey;
 use hickory_proto::dnssec::rdata::DNSSECRData;
-use hickory_proto::op::{Message, ResponseCode};
+use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::{RData, RecordType};
 use mailcensus_posture::dnssec::DnssecEvidence;
 use mailcensus_posture::{
@@ -22,9 +22,9 @@ use tokio::task::JoinSet;
 use crate::cache::SharedCache;
 use crate::limits::{Pacer, Signal, Window};
 use crate::stats::{Counters, StatsSnapshot};
-use crate::transport::Transport;
+use crate::transport::{Reply, Transport};
 use crate::upstream::{Pick, Pool};
-use crate::wire::{QuerySpec, Question, WireName};
+use crate::wire::{QuerySpec, Question, Response, WireName};
 use crate::{DnsError, DomainResult, EngineConfig, Probe};
 
 /// RFC 7208 §4.6.4: more than 10 DNS-querying terms make SPF `permerror`. The
@@ -367,15 +367,12 @@ impl Engine {
             self.query(domain, RecordType::DS, true, false, count),
             self.query(domain, RecordType::DNSKEY, true, false, count),
         );
-        let authenticated = |reply: &Result<Message, Failure>| {
-            reply
-                .as_ref()
-                .is_ok_and(|message| message.metadata.authentic_data)
-        };
+        let authenticated =
+            |reply: &Reply| reply.as_ref().is_ok_and(|response| response.authentic_data);
         let ds_authenticated = authenticated(&ds);
         let dnskey_authenticated = authenticated(&dnskey);
-        let ds = to_lookup(ds, RecordType::DS, ds_algorithm);
-        let dnskey = to_lookup(dnskey, RecordType::DNSKEY, dnskey_algorithm);
+        let ds = to_lookup(ds, ds_algorithm);
+        let dnskey = to_lookup(dnskey, dnskey_algorithm);
         let retry_type = if dnskey.failure() == Some(Failure::ServFail) {
             Some(RecordType::DNSKEY)
         } else if ds.failure() == Some(Failure::ServFail) {
@@ -386,7 +383,7 @@ impl Engine {
         let checking_disabled_retry = match retry_type {
             Some(qtype) => {
                 let reply = self.query(domain, qtype, true, true, count).await;
-                Some(to_lookup(reply, qtype, |_| Some(())).outcome())
+                Some(to_lookup(reply, |_| Some(())).outcome())
             }
             None => None,
         };
@@ -418,7 +415,7 @@ impl Engine {
                     let reply = self
                         .query(name.as_ref(), RecordType::TLSA, false, false, count)
                         .await;
-                    to_lookup(reply, RecordType::TLSA, tlsa_record)
+                    to_lookup(reply, tlsa_record)
                 })
                 .await;
             if hit {
@@ -431,12 +428,12 @@ impl Engine {
 
     async fn txt(&self, name: Option<&WireName>, count: &QueryCount) -> Lookup<TxtRecord> {
         let reply = self.query(name, RecordType::TXT, false, false, count).await;
-        to_lookup(reply, RecordType::TXT, txt_record)
+        to_lookup(reply, txt_record)
     }
 
     async fn mx(&self, name: Option<&WireName>, count: &QueryCount) -> Lookup<MxRecord> {
         let reply = self.query(name, RecordType::MX, false, false, count).await;
-        to_lookup(reply, RecordType::MX, mx_record)
+        to_lookup(reply, mx_record)
     }
 
     /// One query with retries: a timeout or broken exchange is retried with
@@ -451,7 +448,7 @@ impl Engine {
         dnssec_ok: bool,
         checking_disabled: bool,
         count: &QueryCount,
-    ) -> Result<Message, Failure> {
+    ) -> Reply {
         let Some(name) = name else {
             return Err(Failure::FormErr);
         };
@@ -501,17 +498,17 @@ impl Engine {
             // largest user-space cost in a profile); one allocation is cheaper.
             let reply = Box::pin(self.attempt(index, upstream, &spec, count, timeout)).await;
             match reply {
-                Ok(message) => {
+                Ok(response) => {
                     inner.pool.answered(index);
-                    match message.metadata.response_code {
+                    match response.response_code {
                         ResponseCode::ServFail | ResponseCode::Refused
                             if inner.pool.len() > 1 && attempt < attempts =>
                         {
                             previous = Some(index);
-                            last_failure = rcode_failure(message.metadata.response_code);
+                            last_failure = rcode_failure(response.response_code);
                             continue;
                         }
-                        _ => return Ok(message),
+                        _ => return Ok(response),
                     }
                 }
                 Err(failure @ (Failure::Timeout | Failure::Transport)) => {
@@ -535,7 +532,7 @@ impl Engine {
         spec: &QuerySpec,
         count: &QueryCount,
         timeout: Duration,
-    ) -> Result<Message, Failure> {
+    ) -> Reply {
         let inner = &self.inner;
         if let Some(pacer) = inner.per_upstream.get(index) {
             pacer.acquire().await;
@@ -571,26 +568,23 @@ fn rcode_failure(code: ResponseCode) -> Failure {
     }
 }
 
-/// The records of `qtype` in the answer section, or the negative or failed
-/// outcome. A record of the asked type whose data is not what that type must
-/// carry makes the whole lookup malformed: partial RRsets would be misread.
-fn to_lookup<T>(
-    reply: Result<Message, Failure>,
-    qtype: RecordType,
-    extract: impl Fn(&RData) -> Option<T>,
-) -> Lookup<T> {
-    let message = match reply {
-        Ok(message) => message,
+/// The records of the asked type in the answer section (the only ones a
+/// [`Response`] keeps), or the negative or failed outcome. A record of the
+/// asked type whose data is not what that type must carry makes the whole
+/// lookup malformed: partial RRsets would be misread.
+fn to_lookup<T>(reply: Reply, extract: impl Fn(&RData) -> Option<T>) -> Lookup<T> {
+    let response: Response = match reply {
+        Ok(response) => response,
         Err(failure) => return Lookup::Failed(failure),
     };
-    match message.metadata.response_code {
+    match response.response_code {
         ResponseCode::NoError => {}
         ResponseCode::NXDomain => return Lookup::NxDomain,
         other => return Lookup::Failed(rcode_failure(other)),
     }
-    let mut records = Vec::new();
-    for record in message.answers.iter().filter(|r| r.record_type() == qtype) {
-        match extract(&record.data) {
+    let mut records = Vec::with_capacity(response.answers.len());
+    for data in &response.answers {
+        match extract(data) {
             Some(value) => records.push(value),
             None => return Lookup::Failed(Failure::Malformed),
         }
@@ -659,46 +653,32 @@ fn mx_hosts(mx: &Lookup<MxRecord>) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hickory_proto::op::{MessageType, OpCode};
     use hickory_proto::rr::Name;
-    use hickory_proto::rr::Record;
     use hickory_proto::rr::rdata::{MX, TXT};
 
-    fn reply(code: ResponseCode, answers: Vec<Record>) -> Result<Message, Failure> {
-        let mut message = Message::new(1, MessageType::Response, OpCode::Query);
-        message.metadata.response_code = code;
-        message.answers = answers;
-        Ok(message)
+    fn reply(code: ResponseCode, answers: Vec<RData>) -> Reply {
+        Ok(Response {
+            response_code: code,
+            authentic_data: false,
+            truncation: false,
+            answers,
+        })
     }
 
-    fn name(text: &str) -> Name {
-        Name::from_ascii(text).unwrap()
-    }
-
+    /// Which records are of the asked type is `Response::decode`'s part
+    /// (tested in `wire`); this maps what it kept.
     #[test]
     fn replies_map_to_exactly_one_outcome() {
-        let txt = Record::from_rdata(
-            name("a.mcdns."),
-            60,
-            RData::TXT(TXT::new(vec!["v=spf1 -all".into()])),
-        );
-        let mx = Record::from_rdata(
-            name("a.mcdns."),
-            60,
-            RData::MX(MX::new(10, name("mx.a.mcdns."))),
-        );
-        let cases: Vec<(Result<Message, Failure>, Lookup<TxtRecord>)> = vec![
+        let txt = RData::TXT(TXT::new(vec!["v=spf1 -all".into()]));
+        let cases: Vec<(Reply, Lookup<TxtRecord>)> = vec![
             (
                 reply(ResponseCode::NoError, vec![txt.clone()]),
                 Lookup::Records(vec![TxtRecord::single("v=spf1 -all")]),
             ),
-            // A CNAME-like extra of another type is not an answer to TXT.
-            (
-                reply(ResponseCode::NoError, vec![mx.clone()]),
-                Lookup::NoData,
-            ),
             (reply(ResponseCode::NoError, vec![]), Lookup::NoData),
             (reply(ResponseCode::NXDomain, vec![]), Lookup::NxDomain),
+            // The RCODE decides, whatever records came with it.
+            (reply(ResponseCode::NXDomain, vec![txt]), Lookup::NxDomain),
             (
                 reply(ResponseCode::ServFail, vec![]),
                 Lookup::Failed(Failure::ServFail),
@@ -715,27 +695,32 @@ mod tests {
                 reply(ResponseCode::NotImp, vec![]),
                 Lookup::Failed(Failure::OtherRcode(4)),
             ),
+            (
+                reply(ResponseCode::BADVERS, vec![]),
+                Lookup::Failed(Failure::OtherRcode(16)),
+            ),
             (Err(Failure::Timeout), Lookup::Failed(Failure::Timeout)),
             (Err(Failure::Malformed), Lookup::Failed(Failure::Malformed)),
         ];
         for (input, expected) in cases {
-            assert_eq!(to_lookup(input, RecordType::TXT, txt_record), expected);
+            assert_eq!(to_lookup(input, txt_record), expected);
         }
-        // A record of the asked type with the wrong data is malformed.
-        let wrong = Record::from_rdata(
-            name("a.mcdns."),
-            60,
+        // A record of the asked type with the wrong data is malformed, and
+        // so is one with empty data.
+        let mx = RData::MX(MX::new(10, Name::from_ascii("mx.a.mcdns.").unwrap()));
+        for wrong in [
             RData::Unknown {
                 code: RecordType::TXT,
                 rdata: hickory_proto::rr::rdata::NULL::with(vec![0xff]),
             },
-        );
-        let mut message = reply(ResponseCode::NoError, vec![]).unwrap();
-        message.answers.push(wrong);
-        assert_eq!(
-            to_lookup(Ok(message), RecordType::TXT, txt_record),
-            Lookup::Failed(Failure::Malformed)
-        );
+            RData::Update0(RecordType::TXT),
+            mx,
+        ] {
+            assert_eq!(
+                to_lookup(reply(ResponseCode::NoError, vec![wrong]), txt_record),
+                Lookup::Failed(Failure::Malformed)
+            );
+        }
     }
 
     #[test]

@@ -477,7 +477,7 @@ impl Upstream {
         conn.last_active = now;
         conn.last_progress = Some(now);
         drop(conns);
-        complete(bytes, pending.tx, counters);
+        complete(bytes, &pending.question, pending.tx, counters);
     }
 }
 
@@ -666,7 +666,7 @@ mod tests {
 
     fn text_of(reply: &Reply) -> String {
         let message = reply.as_ref().unwrap();
-        match &message.answers[0].data {
+        match &message.answers[0] {
             RData::TXT(txt) => txt.to_string(),
             other => panic!("not TXT: {other:?}"),
         }

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use hickory_proto::op::{Header, Message, MessageType, OpCode};
+use hickory_proto::op::{Header, MessageType};
 use hickory_proto::serialize::binary::{BinDecodable, BinDecoder};
 use mailcensus_posture::Failure;
 use tokio::io::Interest;
@@ -27,7 +27,7 @@ use crate::DnsError;
 use crate::datagrams::{self, Datagram, ReceiveBuffers, Received};
 use crate::stats::Counters;
 use crate::tcp::TcpPool;
-use crate::wire::{HEADER_LEN, QuerySpec, Question, encode};
+use crate::wire::{HEADER_LEN, QuerySpec, Question, Response, encode};
 
 /// The EDNS0 UDP payload size we advertise: large enough for most answers,
 /// small enough to avoid IP fragmentation (DNS Flag Day 2020).
@@ -38,7 +38,7 @@ pub(crate) const EDNS_PAYLOAD: u16 = 1232;
 const RECENT_EXPIRED: usize = 1024;
 
 /// How one attempt ends.
-pub(crate) type Reply = Result<Message, Failure>;
+pub(crate) type Reply = Result<Response, Failure>;
 
 /// A response carrying exactly one question: the only kind that can answer
 /// one of our queries (RFC 5452 §9.1).
@@ -287,21 +287,24 @@ impl Slot {
             // The query's header and question, but the rest did not fit our
             // buffer: never read as complete. Taken as TC=1, so the same
             // query goes over TCP (RFC 7766 §5), where nothing is cut.
-            let mut truncated = Message::new(id, MessageType::Response, OpCode::Query);
-            truncated.metadata.truncation = true;
             Counters::bump(&counters.accepted);
-            let _ = pending.tx.send(Ok(truncated));
+            let _ = pending.tx.send(Ok(Response::truncated()));
             return;
         }
-        complete(bytes, pending.tx, counters);
+        complete(bytes, &pending.question, pending.tx, counters);
     }
 }
 
 /// Hands a matched answer to its query. Its header and question were
 /// checked to be the query's, so whatever follows belongs to it too: an
 /// undecodable rest is this query's malformed answer. Shared by UDP and TCP.
-pub(crate) fn complete(bytes: &[u8], tx: oneshot::Sender<Reply>, counters: &Counters) {
-    let reply = Message::from_vec(bytes).map_err(|_| {
+pub(crate) fn complete(
+    bytes: &[u8],
+    question: &Question,
+    tx: oneshot::Sender<Reply>,
+    counters: &Counters,
+) {
+    let reply = Response::decode(bytes, question).map_err(|_| {
         Counters::bump(&counters.malformed);
         Failure::Malformed
     });
@@ -438,7 +441,7 @@ impl Transport {
         timeout: Duration,
     ) -> Reply {
         let reply = self.exchange_udp(upstream, spec, timeout).await?;
-        if reply.metadata.truncation {
+        if reply.truncation {
             Counters::bump(&self.counters.truncated);
             // Boxed: the TCP state machine is large and rarely needed; inline
             // it would be copied with every query's future (measured: moving
@@ -498,7 +501,7 @@ impl Transport {
 mod tests {
     use super::*;
     use crate::wire::WireName;
-    use hickory_proto::op::Query;
+    use hickory_proto::op::{Message, OpCode, Query};
     use hickory_proto::rr::{Name, RecordType};
 
     fn datagram(bytes: &[u8], source: SocketAddr) -> Received<'_> {

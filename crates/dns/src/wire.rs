@@ -12,7 +12,9 @@
 //! A response is matched by comparing its question's bytes with ours,
 //! without decoding a name per answer.
 
-use hickory_proto::rr::{DNSClass, Name, RecordType};
+use hickory_proto::op::{Header, ResponseCode};
+use hickory_proto::rr::{DNSClass, Name, RData, RecordType};
+use hickory_proto::serialize::binary::{BinDecodable, BinDecoder, DecodeError, Restrict};
 
 use crate::transport::EDNS_PAYLOAD;
 
@@ -85,6 +87,7 @@ impl WireName {
 pub(crate) struct Question {
     bytes: Vec<u8>,
     name_len: usize,
+    qtype: RecordType,
 }
 
 impl Question {
@@ -97,6 +100,7 @@ impl Question {
         Question {
             bytes,
             name_len: name.len(),
+            qtype,
         }
     }
 
@@ -153,6 +157,118 @@ pub(crate) fn encode(id: u16, spec: &QuerySpec) -> Vec<u8> {
     bytes.push(if spec.dnssec_ok { 0x80 } else { 0x00 });
     bytes.extend_from_slice(&[0, 0, 0]);
     bytes
+}
+
+/// What the engine reads of a response: the header flags it uses, the full
+/// RCODE, and the records of the asked type in the answer section.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Response {
+    /// RCODE with the extended bits of the OPT record (RFC 6891 §6.1.3).
+    pub response_code: ResponseCode,
+    /// AD (RFC 4035 §3.2.3): the resolver validated the data.
+    pub authentic_data: bool,
+    /// TC (RFC 1035 §4.1.1): the answer did not fit; ask over TCP.
+    pub truncation: bool,
+    /// The answer section's records of the asked type, in order; a record
+    /// of that type with empty data is [`RData::Update0`], as hickory's
+    /// message decoder gives it.
+    pub answers: Vec<RData>,
+}
+
+impl Response {
+    /// A response with TC=1 and nothing else.
+    pub fn truncated() -> Self {
+        Response {
+            response_code: ResponseCode::NoError,
+            authentic_data: false,
+            truncation: true,
+            answers: Vec::new(),
+        }
+    }
+
+    /// Decodes a response already known to answer `question` (see
+    /// [`Question::begins`]). The records of other types in the answer
+    /// section (a CNAME before its target's records, RRSIGs with DO=1) and
+    /// the whole authority section are walked, not decoded: nothing the
+    /// engine classifies comes from them, and decoding every owner name and
+    /// SOA was most of the cost of reading an answer. The additional section
+    /// is walked for the OPT record's extended RCODE. Any field running past
+    /// the end, a bad label, or record data that does not parse as its type
+    /// fails the whole response.
+    pub fn decode(bytes: &[u8], question: &Question) -> Result<Self, DecodeError> {
+        let mut decoder = BinDecoder::new(bytes);
+        let header = Header::read(&mut decoder)?;
+        decoder.read_slice(question.bytes.len())?;
+        let qtype = u16::from(question.qtype);
+        let mut answers = Vec::new();
+        for _ in 0..header.counts.answers {
+            skip_name(&mut decoder)?;
+            let (rtype, _, _, rdlength) = read_fixed(&mut decoder)?;
+            if rtype != qtype {
+                decoder.read_slice(usize::from(rdlength))?;
+            } else if rdlength == 0 {
+                answers.push(RData::Update0(RecordType::from(rtype)));
+            } else {
+                answers.push(RData::read(
+                    &mut decoder,
+                    RecordType::from(rtype),
+                    Restrict::new(rdlength),
+                )?);
+            }
+        }
+        for _ in 0..header.counts.authorities {
+            skip_name(&mut decoder)?;
+            let (_, _, _, rdlength) = read_fixed(&mut decoder)?;
+            decoder.read_slice(usize::from(rdlength))?;
+        }
+        let mut extended_rcode = 0;
+        for _ in 0..header.counts.additionals {
+            skip_name(&mut decoder)?;
+            let (rtype, _, ttl, rdlength) = read_fixed(&mut decoder)?;
+            if rtype == u16::from(RecordType::OPT) {
+                // RFC 6891 §6.1.3: the TTL's first octet is the RCODE's upper
+                // eight bits.
+                extended_rcode = ttl.to_be_bytes()[0];
+            }
+            decoder.read_slice(usize::from(rdlength))?;
+        }
+        let metadata = header.metadata;
+        Ok(Response {
+            response_code: ResponseCode::from(extended_rcode, metadata.response_code.low()),
+            authentic_data: metadata.authentic_data,
+            truncation: metadata.truncation,
+            answers,
+        })
+    }
+}
+
+/// Steps over a name (RFC 1035 §4.1.4): labels up to the root label or a
+/// compression pointer, which ends the name where it stands.
+fn skip_name(decoder: &mut BinDecoder<'_>) -> Result<(), DecodeError> {
+    loop {
+        let len = decoder.read_u8()?.unverified(/*checked below*/);
+        match len & 0xC0 {
+            0x00 if len == 0 => return Ok(()),
+            0x00 => {
+                decoder.read_slice(usize::from(len))?;
+            }
+            0xC0 => {
+                decoder.read_u8()?;
+                return Ok(());
+            }
+            // 0x40 and 0x80: extended label types (RFC 6891 §5), never used.
+            _ => return Err(DecodeError::UnrecognizedLabelCode(len)),
+        }
+    }
+}
+
+/// TYPE, CLASS, TTL and RDLENGTH of a record (RFC 1035 §4.1.3).
+fn read_fixed(decoder: &mut BinDecoder<'_>) -> Result<(u16, u16, u32, u16), DecodeError> {
+    let rtype = decoder.read_u16()?.unverified(/*any type may appear*/);
+    let class = decoder.read_u16()?.unverified(/*OPT uses it as a size*/);
+    let ttl = decoder.read_u32()?.unverified(/*any TTL*/);
+    let rdlength = decoder.read_u16()?.unverified(/*bounded by read_slice*/);
+    Ok((rtype, class, ttl, rdlength))
 }
 
 #[cfg(test)]
@@ -259,5 +375,170 @@ mod tests {
         let type_low = folded.len() - 3;
         folded[type_low] = 0x61;
         assert!(!https.begins(&folded));
+    }
+
+    /// A response to `question_text`/`qtype` as a server would build it:
+    /// a CNAME and an RRSIG-like record of another type around the asked
+    /// records, a SOA in authority, an OPT with `ext_rcode`.
+    fn server_response(
+        question_text: &str,
+        qtype: RecordType,
+        answers: Vec<RData>,
+        ext_rcode: u8,
+    ) -> Vec<u8> {
+        use hickory_proto::rr::Record;
+        use hickory_proto::rr::rdata::{CNAME, SOA};
+        let owner = Name::from_ascii(question_text).unwrap();
+        let mut message = Message::new(7, MessageType::Response, OpCode::Query);
+        message.metadata.authentic_data = true;
+        message.add_query(Query::query(owner.clone(), qtype));
+        let target = Name::from_ascii("target.mcdns.").unwrap();
+        message.add_answer(Record::from_rdata(
+            owner.clone(),
+            60,
+            RData::CNAME(CNAME(target.clone())),
+        ));
+        for data in answers {
+            message.add_answer(Record::from_rdata(target.clone(), 60, data));
+        }
+        message.add_answer(Record::from_rdata(
+            target.clone(),
+            60,
+            RData::Unknown {
+                code: RecordType::Unknown(65_280),
+                rdata: hickory_proto::rr::rdata::NULL::with(vec![1, 2, 3]),
+            },
+        ));
+        message.add_authority(Record::from_rdata(
+            Name::from_ascii("mcdns.").unwrap(),
+            300,
+            RData::SOA(SOA::new(
+                Name::from_ascii("ns.mcdns.").unwrap(),
+                Name::from_ascii("h.mcdns.").unwrap(),
+                1,
+                7200,
+                3600,
+                1_209_600,
+                300,
+            )),
+        ));
+        let mut edns = Edns::new();
+        edns.set_max_payload(EDNS_PAYLOAD);
+        message.set_edns(edns);
+        // hickory writes the upper bits into the OPT record (RFC 6891 §6.1.3).
+        message.metadata.response_code = ResponseCode::from(ext_rcode, 0);
+        message.to_vec().unwrap()
+    }
+
+    /// The lean decode keeps exactly what hickory's full decode holds of
+    /// the asked type, with the same RCODE and flags.
+    #[test]
+    fn decode_keeps_what_a_full_decode_holds_of_the_asked_type() {
+        use hickory_proto::rr::rdata::{MX, TXT};
+        let mx = |pref, host: &str| RData::MX(MX::new(pref, Name::from_ascii(host).unwrap()));
+        let txt = |text: &str| RData::TXT(TXT::new(vec![text.to_string(), "more".into()]));
+        for (text, qtype, answers, ext_rcode) in [
+            (
+                "a.mcdns.",
+                RecordType::TXT,
+                vec![txt("v=spf1 -all"), txt("x")],
+                0,
+            ),
+            (
+                "a.mcdns.",
+                RecordType::MX,
+                vec![mx(10, "mx.a.mcdns."), mx(0, ".")],
+                0,
+            ),
+            ("A.Mcdns.", RecordType::TXT, vec![], 0),
+            ("a.mcdns.", RecordType::TXT, vec![txt("y")], 1),
+        ] {
+            let question = Question::new(&name(text), qtype);
+            let bytes = server_response(text, qtype, answers, ext_rcode);
+            let full = Message::from_vec(&bytes).unwrap();
+            let lean = Response::decode(&bytes, &question).unwrap();
+            let expected: Vec<RData> = full
+                .answers
+                .iter()
+                .filter(|record| record.record_type() == qtype)
+                .map(|record| record.data.clone())
+                .collect();
+            assert_eq!(lean.answers, expected, "{text} {qtype}");
+            assert_eq!(lean.response_code, full.metadata.response_code);
+            assert_eq!(lean.authentic_data, full.metadata.authentic_data);
+            assert!(!lean.truncation);
+        }
+        let bytes = server_response("a.mcdns.", RecordType::TXT, vec![], 1);
+        let question = Question::new(&name("a.mcdns."), RecordType::TXT);
+        // 16: BADVERS (RFC 6891 §9), the code hickory also names BADSIG.
+        let code = Response::decode(&bytes, &question).unwrap().response_code;
+        assert_eq!(u16::from(code), 16);
+    }
+
+    /// Every proper prefix of a response lacks something its counts
+    /// promise: none decodes. Bad label codes and record data that does not
+    /// parse as its type fail too.
+    #[test]
+    fn decode_refuses_cut_and_broken_responses() {
+        use hickory_proto::rr::rdata::TXT;
+        let question = Question::new(&name("a.mcdns."), RecordType::TXT);
+        let bytes = server_response(
+            "a.mcdns.",
+            RecordType::TXT,
+            vec![RData::TXT(TXT::new(vec!["v=spf1 -all".into()]))],
+            0,
+        );
+        assert!(Response::decode(&bytes, &question).is_ok());
+        for len in 0..bytes.len() {
+            assert!(Response::decode(&bytes[..len], &question).is_err(), "{len}");
+        }
+        // The CNAME's owner is the first name after the question: make its
+        // first octet an extended label type (0b01).
+        let owner_at = HEADER_LEN + question.as_bytes().len();
+        let mut extended = bytes.clone();
+        extended[owner_at] = 0x41;
+        assert!(Response::decode(&extended, &question).is_err());
+        // A TXT record whose RDLENGTH overstates its one string.
+        let answer = "v=spf1 -all";
+        let at = bytes
+            .windows(answer.len())
+            .position(|window| window == answer.as_bytes())
+            .unwrap();
+        let mut overlong = bytes.clone();
+        overlong[at - 1] += 1; // the string's length octet
+        assert!(Response::decode(&overlong, &question).is_err());
+    }
+
+    /// Regression guard for hostile input: random corruption of a valid
+    /// response never panics the decoder.
+    #[test]
+    fn decode_never_panics_on_corrupted_responses() {
+        use hickory_proto::rr::rdata::{MX, TXT};
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(0x6d63);
+        for (qtype, answers) in [
+            (
+                RecordType::TXT,
+                vec![RData::TXT(TXT::new(vec!["v=spf1 -all".into()]))],
+            ),
+            (
+                RecordType::MX,
+                vec![RData::MX(MX::new(
+                    10,
+                    Name::from_ascii("mx.mcdns.").unwrap(),
+                ))],
+            ),
+        ] {
+            let question = Question::new(&name("a.mcdns."), qtype);
+            let bytes = server_response("a.mcdns.", qtype, answers, 0);
+            for _ in 0..20_000 {
+                let mut corrupted = bytes.clone();
+                for _ in 0..rng.random_range(1..4) {
+                    let at = rng.random_range(0..corrupted.len());
+                    corrupted[at] = rng.random();
+                }
+                let _ = Response::decode(&corrupted, &question);
+            }
+        }
     }
 }
