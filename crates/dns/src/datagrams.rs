@@ -16,8 +16,13 @@
 use std::io;
 use std::net::SocketAddr;
 
-/// Datagrams handed to the kernel per call, at most.
+/// Datagrams handed to the kernel per send call, at most.
 pub(crate) const BATCH: usize = 64;
+
+/// Datagrams read per receive call, at most: every call prepares a header
+/// per slot (nix's `MultiHeaders`, which cannot be kept across an await),
+/// and answers come a few to a few dozen at a time.
+pub(crate) const RECEIVE_BATCH: usize = 32;
 
 /// Receive buffer per datagram. We advertise an EDNS0 payload of 1,232
 /// bytes and servers without EDNS0 send at most 512 (RFC 6891 §6.2.5), so
@@ -47,7 +52,7 @@ pub(crate) struct Received<'a> {
     pub cut: bool,
 }
 
-/// Where received datagrams land: `BATCH` buffers of [`MAX_DATAGRAM`] bytes,
+/// Where received datagrams land: `RECEIVE_BATCH` buffers of [`MAX_DATAGRAM`] bytes,
 /// allocated once per socket, and the length, source and cut flag of each
 /// datagram of the last call.
 pub(crate) struct ReceiveBuffers {
@@ -58,8 +63,8 @@ pub(crate) struct ReceiveBuffers {
 impl ReceiveBuffers {
     pub(crate) fn new() -> Self {
         ReceiveBuffers {
-            bytes: vec![0; BATCH * MAX_DATAGRAM],
-            received: Vec::with_capacity(BATCH),
+            bytes: vec![0; RECEIVE_BATCH * MAX_DATAGRAM],
+            received: Vec::with_capacity(RECEIVE_BATCH),
         }
     }
 
@@ -196,7 +201,7 @@ pub(crate) fn send<D: Datagram>(
     imp::send(socket, datagrams)
 }
 
-/// Reads the datagrams waiting on the socket (at most [`BATCH`]) into
+/// Reads the datagrams waiting on the socket (at most [`RECEIVE_BATCH`]) into
 /// `buffers`. `WouldBlock` when none is waiting.
 pub(crate) fn receive(
     socket: &tokio::net::UdpSocket,
