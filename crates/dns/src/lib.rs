@@ -213,7 +213,15 @@ pub struct EngineConfig {
     pub outage_patience: Duration,
     /// Entries of each shared cache (SPF targets, TLSA of MX hosts).
     pub cache_capacity: usize,
-    /// UDP sockets per address family.
+    /// UDP sockets per address family, each on its own random port with its
+    /// own 16-bit id space (RFC 5452 §9.2, §4.3). Default 2: every socket
+    /// has a sender and a receiver task, and more sockets split the same
+    /// traffic into smaller bursts per system call with more wake-ups.
+    /// Measured against Knot (`benches/dns`, medians of 5 interleaved runs):
+    /// 1, 2, 4 and 8 sockets gave 102k, 98k, 87k and 85k qps at
+    /// `--concurrency` 100, and 87k, 98k, 87k and 83k at 10,000. Two id
+    /// spaces hold 50,000 queries in flight at 38% occupancy, where a random
+    /// id is still found in a few draws.
     pub udp_sockets: usize,
 }
 
@@ -234,7 +242,7 @@ impl EngineConfig {
             domains_in_flight: 0,
             outage_patience: Duration::from_secs(120),
             cache_capacity: 100_000,
-            udp_sockets: 8,
+            udp_sockets: 2,
         }
     }
 
