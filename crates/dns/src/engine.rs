@@ -25,6 +25,7 @@ use crate::stats::{Counters, StatsSnapshot};
 use crate::transport::{Reply, Transport};
 use crate::upstream::{Pick, Pool};
 use crate::wire::{QuerySpec, Question, Response, WireName};
+use crate::woken::woken;
 use crate::{DnsError, DomainResult, EngineConfig, Probe};
 
 /// RFC 7208 §4.6.4: more than 10 DNS-querying terms make SPF `permerror`. The
@@ -278,15 +279,16 @@ impl Engine {
         let mta_sts_name = under(&["_mta-sts"]);
         let tlsrpt_name = under(&["_smtp", "_tls"]);
         let dkim_name = under(&["_domainkey"]);
+        // Each branch is polled only when its own answer came (see `woken`).
         let (spf, dmarc, dnssec, bimi, mta_sts, tlsrpt, dkim, tlsa) = tokio::join!(
-            self.when(Probe::Spf, self.spf(apex, count)),
-            self.when(Probe::Dmarc, self.dmarc(domain, dmarc_name.as_ref(), count)),
-            self.when(Probe::Dnssec, self.dnssec(apex, count)),
-            self.when(Probe::Bimi, self.txt(bimi_name.as_ref(), count)),
-            self.when(Probe::MtaSts, self.txt(mta_sts_name.as_ref(), count)),
-            self.when(Probe::Tlsrpt, self.txt(tlsrpt_name.as_ref(), count)),
-            self.when(Probe::Dkim, self.txt(dkim_name.as_ref(), count)),
-            self.when(Probe::Dane, self.tlsa_of(&mx_hosts, count)),
+            woken(self.when(Probe::Spf, self.spf(apex, count))),
+            woken(self.when(Probe::Dmarc, self.dmarc(domain, dmarc_name.as_ref(), count))),
+            woken(self.when(Probe::Dnssec, self.dnssec(apex, count))),
+            woken(self.when(Probe::Bimi, self.txt(bimi_name.as_ref(), count))),
+            woken(self.when(Probe::MtaSts, self.txt(mta_sts_name.as_ref(), count))),
+            woken(self.when(Probe::Tlsrpt, self.txt(tlsrpt_name.as_ref(), count))),
+            woken(self.when(Probe::Dkim, self.txt(dkim_name.as_ref(), count))),
+            woken(self.when(Probe::Dane, self.tlsa_of(&mx_hosts, count))),
         );
         if let Some((apex, targets)) = spf {
             evidence.apex_txt = Some(apex);
@@ -390,8 +392,8 @@ impl Engine {
     /// validate (the data comes back) is told from broken servers.
     async fn dnssec(&self, domain: Option<&WireName>, count: &QueryCount) -> DnssecEvidence {
         let (ds, dnskey) = tokio::join!(
-            self.query(domain, RecordType::DS, true, false, count),
-            self.query(domain, RecordType::DNSKEY, true, false, count),
+            woken(self.query(domain, RecordType::DS, true, false, count)),
+            woken(self.query(domain, RecordType::DNSKEY, true, false, count)),
         );
         let authenticated =
             |reply: &Reply| reply.as_ref().is_ok_and(|response| response.authentic_data);

@@ -42,6 +42,7 @@ mod tcp;
 mod transport;
 mod upstream;
 mod wire;
+mod woken;
 
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
