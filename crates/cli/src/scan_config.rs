@@ -15,6 +15,8 @@ use serde::Deserialize;
 pub mod defaults {
     /// Queries in flight at most; the adaptive window stays below it.
     pub const CONCURRENCY: usize = 1000;
+    /// UDP sockets per address family (the engine's default).
+    pub const UDP_SOCKETS: usize = mailcensus_dns::DEFAULT_UDP_SOCKETS;
     /// Per-attempt timeout in milliseconds.
     pub const TIMEOUT_MS: u64 = 2000;
     /// Attempts after the first.
@@ -35,6 +37,8 @@ pub struct FileConfig {
     pub out: Option<PathBuf>,
     /// In-flight cap.
     pub concurrency: Option<usize>,
+    /// UDP sockets per address family.
+    pub udp_sockets: Option<usize>,
     /// Global rate cap.
     pub qps: Option<u32>,
     /// Per-upstream rate cap.
@@ -83,6 +87,8 @@ mod tests {
             toml::from_str("qps-per-upstream = 500\nresolver = [\"127.0.0.1:5300\"]\n").unwrap();
         assert_eq!(config.qps_per_upstream, Some(500));
         assert_eq!(config.resolver.unwrap(), ["127.0.0.1:5300"]);
+        let config: FileConfig = toml::from_str("udp-sockets = 8\n").unwrap();
+        assert_eq!(config.udp_sockets, Some(8));
         assert!(toml::from_str::<FileConfig>("qps_per_upstream = 1\n").is_err());
     }
 

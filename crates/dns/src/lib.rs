@@ -55,6 +55,23 @@ pub use engine::Engine;
 pub use stats::StatsSnapshot;
 pub use tcp::TCP_CONNECTIONS_PER_UPSTREAM;
 
+/// UDP sockets per address family, each on its own random port with its
+/// own 16-bit id space (RFC 5452 §9.2, §4.3).
+///
+/// Every socket has a sender and a receiver task, and more sockets split the
+/// same traffic into smaller bursts per system call with more wake-ups. A
+/// resolver that spreads clients over its threads by source port
+/// (SO_REUSEPORT: Knot, Unbound, BIND) serves the scan on at most this many
+/// threads: more sockets help against a many-threaded resolver on its own
+/// machine, fewer when it shares the scanner's cores. Measured against Knot
+/// with two UDP workers on this project's 2-core machines (`benches/dns`,
+/// medians of 5 interleaved runs), 1, 2, 4 and 8 sockets gave 102k, 98k,
+/// 87k and 85k qps at `--concurrency` 100; runs where the sockets landed on
+/// both Knot workers had ten times Knot's context switches. Two id spaces
+/// hold 50,000 queries in flight at 38% occupancy, where a free random id
+/// is found in a few draws.
+pub const DEFAULT_UDP_SOCKETS: usize = 2;
+
 /// Errors of the engine's setup (queries themselves never error: they end in
 /// an [`mailcensus_posture::Outcome`]).
 #[derive(Debug, thiserror::Error)]
@@ -214,15 +231,7 @@ pub struct EngineConfig {
     pub outage_patience: Duration,
     /// Entries of each shared cache (SPF targets, TLSA of MX hosts).
     pub cache_capacity: usize,
-    /// UDP sockets per address family, each on its own random port with its
-    /// own 16-bit id space (RFC 5452 §9.2, §4.3). Default 2: every socket
-    /// has a sender and a receiver task, and more sockets split the same
-    /// traffic into smaller bursts per system call with more wake-ups.
-    /// Measured against Knot (`benches/dns`, medians of 5 interleaved runs):
-    /// 1, 2, 4 and 8 sockets gave 102k, 98k, 87k and 85k qps at
-    /// `--concurrency` 100, and 87k, 98k, 87k and 83k at 10,000. Two id
-    /// spaces hold 50,000 queries in flight at 38% occupancy, where a random
-    /// id is still found in a few draws.
+    /// UDP sockets per address family; see [`DEFAULT_UDP_SOCKETS`].
     pub udp_sockets: usize,
 }
 
@@ -243,7 +252,7 @@ impl EngineConfig {
             domains_in_flight: 0,
             outage_patience: Duration::from_secs(120),
             cache_capacity: 100_000,
-            udp_sockets: 2,
+            udp_sockets: DEFAULT_UDP_SOCKETS,
         }
     }
 
@@ -261,6 +270,11 @@ impl EngineConfig {
         }
         if self.qps == Some(0) || self.qps_per_upstream == Some(0) {
             return Err(DnsError::InvalidConfig("a qps cap must be positive".into()));
+        }
+        if self.udp_sockets == 0 {
+            return Err(DnsError::InvalidConfig(
+                "udp sockets must be at least 1".into(),
+            ));
         }
         Ok(())
     }
@@ -341,6 +355,17 @@ mod tests {
             let parsed = text.parse::<ProbeSet>().ok().map(|set| set.0);
             assert_eq!(parsed.as_deref(), *expected, "{text:?}");
         }
+    }
+
+    #[test]
+    fn config_without_sockets_is_refused() {
+        let mut config = EngineConfig::new(vec!["127.0.0.1:53".parse().unwrap()]);
+        assert!(config.validate().is_ok());
+        config.udp_sockets = 0;
+        assert!(matches!(
+            config.validate(),
+            Err(DnsError::InvalidConfig(message)) if message.contains("udp sockets")
+        ));
     }
 
     #[test]
