@@ -75,6 +75,9 @@ struct Table {
 /// A query waiting for the socket's sender task.
 struct Outgoing {
     id: u16,
+    /// The registration, so a failed send ends this query and never a newer
+    /// one that drew the same id after this one was given up.
+    token: u64,
     upstream: SocketAddr,
     bytes: Vec<u8>,
 }
@@ -161,7 +164,7 @@ impl Slot {
                     Ok(_) | Err(_) => {
                         Counters::bump(&counters.transport_errors);
                         if let Some((failed, after)) = rest.split_first() {
-                            self.fail(failed.id);
+                            self.fail(failed.id, failed.token);
                             rest = after;
                         }
                     }
@@ -196,9 +199,15 @@ impl Slot {
     }
 
     /// Ends a pending query whose datagram could not be sent.
-    fn fail(&self, id: u16) {
-        let pending = self.table().pending.remove(&id);
-        if let Some(pending) = pending {
+    fn fail(&self, id: u16, token: u64) {
+        let mut table = self.table();
+        if table
+            .pending
+            .get(&id)
+            .is_some_and(|pending| pending.token == token)
+            && let Some(pending) = table.pending.remove(&id)
+        {
+            drop(table);
             let _ = pending.tx.send(Err(Failure::Transport));
         }
     }
@@ -481,6 +490,7 @@ impl Transport {
         // A send error comes back through `rx` as a transport failure.
         slot.enqueue(Outgoing {
             id,
+            token,
             upstream,
             bytes,
         });
@@ -574,6 +584,43 @@ mod tests {
         assert_eq!(snapshot.unsolicited, 2);
         assert_eq!(snapshot.mismatched, 1);
         assert_eq!(snapshot.accepted, 1);
+    }
+
+    /// A datagram that could not be sent fails its own query only: if that
+    /// query was given up and a newer one drew its id meanwhile, the newer
+    /// one stays pending.
+    #[tokio::test]
+    async fn a_failed_send_fails_only_its_own_registration() {
+        let slot = Slot::new(bind_udp("127.0.0.1:0".parse().unwrap()).unwrap());
+        let upstream: SocketAddr = "127.0.0.1:53".parse().unwrap();
+        let q = spec("a.mcdns.", RecordType::TXT);
+        let (id, old_token, _old_rx) = slot.register(upstream, &q).unwrap();
+        slot.forget(id, old_token);
+        // A newer registration that drew the same id (forced).
+        let (tx, mut newer) = oneshot::channel();
+        let new_token = {
+            let mut table = slot.table();
+            let token = table.next_token;
+            table.next_token += 1;
+            table.pending.insert(
+                id,
+                Pending {
+                    upstream,
+                    question: q.question.clone(),
+                    token,
+                    tx,
+                },
+            );
+            token
+        };
+        slot.fail(id, old_token);
+        assert!(
+            newer.try_recv().is_err(),
+            "the newer query must stay pending"
+        );
+        assert!(slot.table().pending.contains_key(&id));
+        slot.fail(id, new_token);
+        assert!(matches!(newer.try_recv(), Ok(Err(Failure::Transport))));
     }
 
     /// An answered query's id is free at once; the answered query's future,
