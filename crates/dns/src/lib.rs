@@ -5,8 +5,11 @@
 //! [`DomainEvidence`] to [`mailcensus_posture::classify_domain`].
 //!
 //! Layers, bottom up:
-//! - **transport**: queries encoded with hickory-proto, sent
-//!   from a pool of UDP sockets on random ephemeral ports with random ids. A
+//! - **transport**: queries written in wire form (byte-identical to
+//!   hickory-proto's encoding) and sent in bursts (`sendmmsg`) from a few UDP
+//!   sockets on random ephemeral ports with random ids; answers read in
+//!   bursts (`recvmmsg`) and decoded with hickory-proto as far as the engine
+//!   reads them (RCODE, AD, TC, the records of the asked type). A
 //!   response is accepted only when the socket, the source address, the id and
 //!   the question (name case-insensitively, type, class) match an outstanding
 //!   query (RFC 5452 §9.1); anything else is dropped and counted. EDNS0 with a
