@@ -45,7 +45,7 @@ use tokio::sync::{Semaphore, mpsc, oneshot};
 use tokio::task::AbortHandle;
 
 use crate::stats::Counters;
-use crate::transport::{Reply, answers_query, complete};
+use crate::transport::{Reply, answers_query, complete, remember_expired, take_registration};
 use crate::wire::{QuerySpec, Question, encode};
 
 /// TCP connections the engine keeps open to one upstream at most.
@@ -428,16 +428,8 @@ impl Upstream {
         let Some(conn) = conns.live.iter_mut().find(|conn| conn.serial == serial) else {
             return;
         };
-        if conn
-            .pending
-            .get(&id)
-            .is_some_and(|pending| pending.token == token)
-        {
-            conn.pending.remove(&id);
-            if conn.expired.len() >= RECENT_EXPIRED {
-                conn.expired.pop_front();
-            }
-            conn.expired.push_back(id);
+        if take_registration(&mut conn.pending, id, token, |p| p.token).is_some() {
+            remember_expired(&mut conn.expired, id, RECENT_EXPIRED);
         }
     }
 

@@ -55,6 +55,35 @@ pub(crate) fn answers_query(header: &Header, bytes: &[u8], question: &Question) 
             .is_some_and(|section| question.begins(section))
 }
 
+/// Removes the query registered as `token` under `id`. `None` when the id
+/// is free or now belongs to a newer registration: once a query is answered
+/// its id can be drawn again, and the older query's cleanup must not touch
+/// the newer one. Shared by the UDP sockets and the TCP connections.
+pub(crate) fn take_registration<P>(
+    pending: &mut HashMap<u16, P>,
+    id: u16,
+    token: u64,
+    token_of: impl Fn(&P) -> u64,
+) -> Option<P> {
+    if pending
+        .get(&id)
+        .is_some_and(|entry| token_of(entry) == token)
+    {
+        pending.remove(&id)
+    } else {
+        None
+    }
+}
+
+/// Remembers `id` as given up, keeping the newest `capacity`, so an answer
+/// that still comes is counted late rather than unsolicited.
+pub(crate) fn remember_expired(expired: &mut VecDeque<u16>, id: u16, capacity: usize) {
+    if expired.len() >= capacity {
+        expired.pop_front();
+    }
+    expired.push_back(id);
+}
+
 struct Pending {
     upstream: SocketAddr,
     question: Question,
@@ -200,14 +229,8 @@ impl Slot {
 
     /// Ends a pending query whose datagram could not be sent.
     fn fail(&self, id: u16, token: u64) {
-        let mut table = self.table();
-        if table
-            .pending
-            .get(&id)
-            .is_some_and(|pending| pending.token == token)
-            && let Some(pending) = table.pending.remove(&id)
-        {
-            drop(table);
+        let taken = take_registration(&mut self.table().pending, id, token, |p| p.token);
+        if let Some(pending) = taken {
             let _ = pending.tx.send(Err(Failure::Transport));
         }
     }
@@ -249,17 +272,9 @@ impl Slot {
     /// Forgets a query that will not be answered (timeout or cancellation),
     /// if `id` still belongs to that registration.
     fn forget(&self, id: u16, token: u64) {
-        let mut table = self.table();
-        if table
-            .pending
-            .get(&id)
-            .is_some_and(|pending| pending.token == token)
-        {
-            table.pending.remove(&id);
-            if table.expired.len() >= RECENT_EXPIRED {
-                table.expired.pop_front();
-            }
-            table.expired.push_back(id);
+        let table = &mut *self.table();
+        if take_registration(&mut table.pending, id, token, |p| p.token).is_some() {
+            remember_expired(&mut table.expired, id, RECENT_EXPIRED);
         }
     }
 
