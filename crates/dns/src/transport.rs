@@ -545,6 +545,30 @@ mod tests {
         }
     }
 
+    /// Registers a newer query under `id` as if a random draw had hit it (one
+    /// time in 65,536): its token and its reply channel.
+    fn force_registration(
+        slot: &Slot,
+        id: u16,
+        upstream: SocketAddr,
+        question: &Question,
+    ) -> (u64, oneshot::Receiver<Reply>) {
+        let (tx, rx) = oneshot::channel();
+        let mut table = slot.table();
+        let token = table.next_token;
+        table.next_token += 1;
+        table.pending.insert(
+            id,
+            Pending {
+                upstream,
+                question: question.clone(),
+                token,
+                tx,
+            },
+        );
+        (token, rx)
+    }
+
     fn query(name: &str, qtype: RecordType) -> Query {
         Query::query(Name::from_ascii(name).unwrap(), qtype)
     }
@@ -611,23 +635,7 @@ mod tests {
         let q = spec("a.mcdns.", RecordType::TXT);
         let (id, old_token, _old_rx) = slot.register(upstream, &q).unwrap();
         slot.forget(id, old_token);
-        // A newer registration that drew the same id (forced).
-        let (tx, mut newer) = oneshot::channel();
-        let new_token = {
-            let mut table = slot.table();
-            let token = table.next_token;
-            table.next_token += 1;
-            table.pending.insert(
-                id,
-                Pending {
-                    upstream,
-                    question: q.question.clone(),
-                    token,
-                    tx,
-                },
-            );
-            token
-        };
+        let (new_token, mut newer) = force_registration(&slot, id, upstream, &q.question);
         slot.fail(id, old_token);
         assert!(
             newer.try_recv().is_err(),
@@ -658,23 +666,7 @@ mod tests {
         let answer = answer.to_vec().unwrap();
         slot.dispatch(datagram(&answer, upstream), &counters);
         assert!(matches!(rx.try_recv(), Ok(Ok(_))));
-        // A newer registration that drew the same id (forced: a random draw
-        // hits it one time in 65,536).
-        let (tx, mut newer) = oneshot::channel();
-        {
-            let mut table = slot.table();
-            let token = table.next_token;
-            table.next_token += 1;
-            table.pending.insert(
-                id,
-                Pending {
-                    upstream,
-                    question: q.question.clone(),
-                    token,
-                    tx,
-                },
-            );
-        }
+        let (_, mut newer) = force_registration(&slot, id, upstream, &q.question);
         drop(guard);
         assert!(slot.table().pending.contains_key(&id));
         slot.dispatch(datagram(&answer, upstream), &counters);
