@@ -54,26 +54,30 @@ impl WireName {
     /// `label` prepended: `_dmarc` and `example.com.` give
     /// `_dmarc.example.com.`. `label` is one label, taken as it is (no
     /// escapes); `None` when it is empty, over 63 octets, or the name would
-    /// pass 255.
+    /// pass 255. (The engine prepends through [`WireName::descendant`].)
+    #[cfg(test)]
     pub fn child(&self, label: &str) -> Option<WireName> {
-        let len = label.len();
-        if len == 0 || len > MAX_LABEL || self.0.len() + 1 + len > MAX_NAME {
-            return None;
-        }
-        let mut wire = Vec::with_capacity(self.0.len() + 1 + len);
-        wire.push(u8::try_from(len).ok()?);
-        wire.extend_from_slice(label.as_bytes());
-        wire.extend_from_slice(&self.0);
-        Some(WireName(wire))
+        self.descendant(&[label])
     }
 
     /// `labels` prepended, the last one nearest the existing name:
-    /// `["default", "_bimi"]` gives `default._bimi.<name>`.
+    /// `["default", "_bimi"]` gives `default._bimi.<name>`. Each label as in
+    /// [`WireName::child`]; built in one allocation.
     pub fn descendant(&self, labels: &[&str]) -> Option<WireName> {
-        labels
-            .iter()
-            .rev()
-            .try_fold(self.clone(), |name, label| name.child(label))
+        let prefix: usize = labels.iter().map(|label| label.len() + 1).sum();
+        if self.0.len() + prefix > MAX_NAME {
+            return None;
+        }
+        let mut wire = Vec::with_capacity(prefix + self.0.len());
+        for label in labels {
+            if label.is_empty() || label.len() > MAX_LABEL {
+                return None;
+            }
+            wire.push(u8::try_from(label.len()).ok()?);
+            wire.extend_from_slice(label.as_bytes());
+        }
+        wire.extend_from_slice(&self.0);
+        Some(WireName(wire))
     }
 
     /// The wire bytes.
