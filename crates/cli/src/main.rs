@@ -5,11 +5,10 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 mod domains;
 mod progress;
-mod reorder;
 mod report;
 mod scan;
 mod scan_config;
@@ -37,10 +36,12 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // The matches stay: `scan` asks them which flags the command line gave.
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|err| err.exit());
     let result = match cli.command {
         Command::Domains(args) => domains::run(args),
-        Command::Scan(args) => scan::run(args),
+        Command::Scan(args) => scan::run(args, matches.subcommand_matches("scan")),
         Command::Report(args) => report::run(args),
     };
     match result {

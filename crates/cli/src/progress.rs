@@ -9,25 +9,7 @@ use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-
-/// A point-in-time view of the scan, fed to [`Progress::update`].
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Snapshot {
-    /// Domains written (in input order).
-    pub domains_done: u64,
-    /// Domains whose `resolution` is `error`.
-    pub domains_error: u64,
-    /// Domains read from the input and handed to the engine so far.
-    pub domains_fed: u64,
-    /// Whether the input has been read to its end (then `domains_fed` is the total).
-    pub input_done: bool,
-    /// Queries sent so far.
-    pub queries: u64,
-    /// Input bytes consumed so far.
-    pub bytes_read: u64,
-    /// Input bytes in total, when known (all inputs are files).
-    pub bytes_total: Option<u64>,
-}
+use mailcensus_scan::Snapshot;
 
 /// Reports progress to a terminal or a log.
 pub struct Progress {

@@ -1,71 +1,67 @@
 //! Settings of `mailcensus scan`: flags, an optional TOML file, defaults.
 //!
-//! The TOML file takes the same keys as the long flags (`qps-per-upstream = 500`,
-//! `resolver = ["127.0.0.1:5300"]`); a flag given on the command line wins over
-//! the file, and the file over the defaults. Reading the config never touches
-//! the network: resolvers are parsed (by `mailcensus_dns::parse_resolver`), not
-//! contacted.
+//! One struct, [`crate::scan::Args`], is both the flags and the file's keys, so
+//! the TOML file takes the long flags' names (`qps-per-upstream = 500`,
+//! `resolver = ["127.0.0.1:5300"]`). A flag given on the command line wins over
+//! the file, and the file over the defaults. Every default comes from
+//! [`ScanConfig::default`], which the help's `[default: …]` shows. Reading the
+//! config never touches the network: resolvers are parsed (by
+//! `mailcensus_dns::parse_resolver`), not contacted.
 
-use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::Context;
-use serde::Deserialize;
+use clap::ArgMatches;
+use clap::parser::ValueSource;
+use mailcensus_dns::{Probe, ProbeSet};
+use mailcensus_scan::ScanConfig;
 
-/// Defaults, chosen for one validating resolver on the same machine.
-pub mod defaults {
-    /// Queries in flight at most; the adaptive window stays below it.
-    pub const CONCURRENCY: usize = 1000;
-    /// UDP sockets per address family (the engine's default).
-    pub const UDP_SOCKETS: usize = mailcensus_dns::DEFAULT_UDP_SOCKETS;
-    /// Per-attempt timeout in milliseconds.
-    pub const TIMEOUT_MS: u64 = 2000;
-    /// Attempts after the first.
-    pub const RETRIES: u32 = 2;
-    /// Rows per Parquet part before it is closed and renamed.
-    pub const PART_ROWS: usize = 1 << 20;
+use crate::scan::Args;
+
+/// The pipeline's defaults, the one place the flags' defaults come from.
+pub fn default_config() -> ScanConfig {
+    ScanConfig::default()
 }
 
-/// The keys of the `--config` file: the long flags, all optional.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "kebab-case", deny_unknown_fields)]
-pub struct FileConfig {
-    /// Input files.
-    pub inputs: Option<Vec<PathBuf>>,
-    /// Upstream resolvers.
-    pub resolver: Option<Vec<String>>,
-    /// Output directory.
-    pub out: Option<PathBuf>,
-    /// In-flight cap.
-    pub concurrency: Option<usize>,
-    /// UDP sockets per address family.
-    pub udp_sockets: Option<usize>,
-    /// Global rate cap.
-    pub qps: Option<u32>,
-    /// Per-upstream rate cap.
-    pub qps_per_upstream: Option<u32>,
-    /// Probe list.
-    pub probes: Option<String>,
-    /// Shard `I/N`.
-    pub shard: Option<String>,
-    /// Shard count, index from the job environment.
-    pub shards: Option<u32>,
-    /// Per-attempt timeout.
-    pub timeout_ms: Option<u64>,
-    /// Retries.
-    pub retries: Option<u32>,
-    /// Rows per part.
-    pub part_rows: Option<usize>,
-    /// Summary JSON path.
-    pub summary_json: Option<PathBuf>,
+/// A duration as the whole milliseconds of `--timeout-ms`.
+pub fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
-impl FileConfig {
-    /// Reads and parses a TOML config file.
-    pub fn load(path: &Path) -> anyhow::Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading config {}", path.display()))?;
-        toml::from_str(&text).with_context(|| format!("parsing config {}", path.display()))
+/// A probe set as `--probes` spells it.
+pub fn probes_text(probes: &ProbeSet) -> String {
+    if probes.0 == Probe::ALL {
+        return "all".to_string();
     }
+    probes
+        .0
+        .iter()
+        .map(|probe| probe.name())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The flags with the file's keys filled in wherever the command line did not
+/// give the flag. Unknown keys, and keys written with `_`, are refused.
+pub fn merge_config_file(flags: &Args, matches: &ArgMatches, text: &str) -> anyhow::Result<Args> {
+    let file: toml::Table = toml::from_str(text)?;
+    let mut merged = toml::Table::try_from(flags).context("encoding the flags")?;
+    for (key, value) in file {
+        let id = key.replace('-', "_");
+        let given = matches.ids().any(|known| known == id.as_str())
+            && matches!(
+                matches.value_source(&id),
+                Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+            );
+        if !given || key.contains('_') {
+            merged.insert(key, value);
+        }
+    }
+    let mut args: Args = merged.try_into()?;
+    // Not settings of a run but of this invocation: never from the file.
+    args.resume = flags.resume;
+    args.config = flags.config.clone();
+    Ok(args)
 }
 
 /// `--scan-date`: `YYYY-MM-DD`, default today in UTC.
@@ -79,17 +75,89 @@ pub fn parse_scan_date(text: Option<&str>) -> anyhow::Result<chrono::NaiveDate> 
 
 #[cfg(test)]
 mod tests {
+    use clap::{Args as _, Command, FromArgMatches};
+
     use super::*;
+
+    fn command() -> Command {
+        Args::augment_args(Command::new("scan"))
+    }
+
+    fn merged(argv: &[&str], file: &str) -> anyhow::Result<Args> {
+        let matches =
+            command().try_get_matches_from(std::iter::once("scan").chain(argv.iter().copied()))?;
+        let flags = Args::from_arg_matches(&matches)?;
+        merge_config_file(&flags, &matches, file)
+    }
 
     #[test]
     fn config_file_uses_flag_names_and_rejects_unknown_keys() {
-        let config: FileConfig =
-            toml::from_str("qps-per-upstream = 500\nresolver = [\"127.0.0.1:5300\"]\n").unwrap();
+        let config = merged(
+            &[],
+            "qps-per-upstream = 500\nresolver = [\"127.0.0.1:5300\"]\n",
+        )
+        .unwrap();
         assert_eq!(config.qps_per_upstream, Some(500));
-        assert_eq!(config.resolver.unwrap(), ["127.0.0.1:5300"]);
-        let config: FileConfig = toml::from_str("udp-sockets = 8\n").unwrap();
-        assert_eq!(config.udp_sockets, Some(8));
-        assert!(toml::from_str::<FileConfig>("qps_per_upstream = 1\n").is_err());
+        assert_eq!(config.resolver, ["127.0.0.1:5300"]);
+        let config = merged(
+            &[],
+            "udp-sockets = 8\nscan-date = \"2026-01-02\"\ndepth = 2\nformat = \"list\"\n",
+        )
+        .unwrap();
+        assert_eq!(config.udp_sockets, 8);
+        assert_eq!(config.scan_date.as_deref(), Some("2026-01-02"));
+        assert_eq!((config.depth, config.format.as_deref()), (2, Some("list")));
+        for bad in [
+            "qps_per_upstream = 1\n",
+            "udp_sockets = 1\n",
+            "nonsense = 1\n",
+            "resume = true\n",
+            "config = \"x\"\n",
+        ] {
+            let err = merged(&[], bad).unwrap_err();
+            let key = bad.split(' ').next().unwrap();
+            assert!(format!("{err:#}").contains(key), "{bad}: {err:#}");
+        }
+    }
+
+    #[test]
+    fn a_flag_wins_over_the_file_and_the_file_over_the_default() {
+        let config = merged(&["--retries", "5"], "retries = 7\nconcurrency = 9\n").unwrap();
+        assert_eq!((config.retries, config.concurrency), (5, 9));
+        let config = merged(&[], "").unwrap();
+        assert_eq!(config.concurrency, default_config().concurrency);
+        assert_eq!(config.timeout_ms, millis(default_config().timeout));
+    }
+
+    #[test]
+    fn help_shows_each_default_once_from_the_pipeline() {
+        let help = command().render_long_help().to_string();
+        let defaults = default_config();
+        for (flag, value) in [
+            ("--concurrency", defaults.concurrency.to_string()),
+            ("--udp-sockets", defaults.udp_sockets.to_string()),
+            ("--timeout-ms", millis(defaults.timeout).to_string()),
+            ("--retries", defaults.retries.to_string()),
+            ("--part-rows", defaults.part_rows.to_string()),
+            ("--depth", defaults.depth.to_string()),
+            ("--probes", "all".to_string()),
+        ] {
+            let start = help
+                .find(&format!("{flag} <"))
+                .unwrap_or_else(|| panic!("{flag} missing:\n{help}"));
+            let block: Vec<&str> = help[start..]
+                .lines()
+                .enumerate()
+                .take_while(|(i, line)| *i == 0 || !line.trim_start().starts_with('-'))
+                .map(|(_, line)| line)
+                .collect();
+            let block = block.join("\n");
+            assert_eq!(block.matches("[default: ").count(), 1, "{flag}:\n{block}");
+            assert!(
+                block.contains(&format!("[default: {value}]")),
+                "{flag}:\n{block}"
+            );
+        }
     }
 
     #[test]

@@ -2,10 +2,10 @@
 //!
 //! The engine finishes domains in whatever order their answers arrive; the store
 //! wants them in input order so that every complete part covers a contiguous
-//! range of the input stream, and `--resume` can skip exactly that prefix. The
-//! buffer only holds results that finished ahead of a slower one; the feeder
-//! bounds how far ahead of the [`Reorder::watermark`] it may run, so the buffer
-//! is bounded too.
+//! range of the input stream, and a resumed run can skip exactly that prefix.
+//! The buffer only holds results that finished ahead of a slower one; the
+//! feeder waits on the [`crate::window::Window`] before it runs further ahead of
+//! the [`Reorder::watermark`], so the buffer is bounded too.
 
 use std::collections::BTreeMap;
 

@@ -1,0 +1,120 @@
+//! What a scan does, as plain values, with each default defined here once.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use mailcensus_dns::{EngineConfig, ProbeSet};
+use mailcensus_input::{Format, ReaderOptions, Shard};
+use mailcensus_store::Tuning;
+
+/// Everything a scan needs. [`ScanConfig::default`] holds the defaults; the
+/// engine, reader and writer settings take theirs from those crates' own
+/// defaults, so a number is never written twice.
+#[derive(Debug, Clone)]
+pub struct ScanConfig {
+    /// Zone dumps or domain lists; `-` reads stdin.
+    pub inputs: Vec<PathBuf>,
+    /// Upstream resolvers.
+    pub resolvers: Vec<SocketAddr>,
+    /// Dataset directory; parts go to `out/scan_date=YYYY-MM-DD/`.
+    pub out: PathBuf,
+    /// Most queries in flight.
+    pub concurrency: usize,
+    /// UDP sockets per address family.
+    pub udp_sockets: usize,
+    /// Global rate cap, queries per second.
+    pub qps: Option<u32>,
+    /// Rate cap per upstream, queries per second.
+    pub qps_per_upstream: Option<u32>,
+    /// Probes to run.
+    pub probes: ProbeSet,
+    /// This process's shard.
+    pub shard: Shard,
+    /// Date partition, `YYYY-MM-DD`.
+    pub scan_date: String,
+    /// Continue the interrupted run of the same inputs, date and shard.
+    pub resume: bool,
+    /// Per-attempt query timeout.
+    pub timeout: Duration,
+    /// Attempts after the first.
+    pub retries: u32,
+    /// Rows per Parquet part.
+    pub part_rows: u64,
+    /// Labels below the zone apex where registrations sit.
+    pub depth: usize,
+    /// Input format instead of sniffing each input.
+    pub format: Option<Format>,
+}
+
+impl Default for ScanConfig {
+    /// No inputs, no resolvers, `out` the current directory, today's date
+    /// (UTC), shard 0 of 1, and the engine's, reader's and writer's defaults.
+    fn default() -> Self {
+        let engine = EngineConfig::new(Vec::new());
+        let reader = ReaderOptions::default();
+        ScanConfig {
+            inputs: Vec::new(),
+            resolvers: engine.resolvers,
+            out: PathBuf::from("."),
+            concurrency: engine.concurrency,
+            udp_sockets: engine.udp_sockets,
+            qps: engine.qps,
+            qps_per_upstream: engine.qps_per_upstream,
+            probes: ProbeSet(engine.probes),
+            shard: reader.shard.unwrap_or(Shard { index: 0, count: 1 }),
+            scan_date: chrono::Utc::now().date_naive().to_string(),
+            resume: false,
+            timeout: engine.timeout,
+            retries: engine.retries,
+            part_rows: Tuning::default().rows_per_part,
+            depth: reader.depth,
+            format: reader.format,
+        }
+    }
+}
+
+impl ScanConfig {
+    /// The options that decide what a row says: a resume must use the same.
+    /// Rates and concurrency may change between attempts and are left out.
+    pub(crate) fn output_options(&self) -> serde_json::Value {
+        serde_json::json!({
+            "probes": self.probes.0.iter().map(|p| p.name()).collect::<Vec<_>>(),
+            "timeout_ms": self.timeout.as_millis() as u64,
+            "retries": self.retries,
+            "depth": self.depth,
+            "format": self.format.map(|f| format!("{f:?}")),
+        })
+    }
+
+    pub(crate) fn engine_config(&self) -> EngineConfig {
+        let mut engine = EngineConfig::new(self.resolvers.clone());
+        engine.concurrency = self.concurrency;
+        engine.udp_sockets = self.udp_sockets;
+        engine.qps = self.qps;
+        engine.qps_per_upstream = self.qps_per_upstream;
+        engine.timeout = self.timeout;
+        engine.retries = self.retries;
+        engine.probes = self.probes.0.clone();
+        engine
+    }
+
+    /// How far the feeder may run ahead of the oldest unwritten domain. It
+    /// bounds the reorder buffer: a domain stuck in retries holds back at most
+    /// this many.
+    pub fn max_lag(&self) -> u64 {
+        (self.concurrency as u64).saturating_mul(8).max(10_000)
+    }
+
+    /// A scan identifier: date, shard and start time, unique enough to tell
+    /// runs apart in a dataset (a resumed run keeps its first identifier).
+    pub(crate) fn new_scan_id(&self) -> String {
+        format!(
+            "{}-s{}of{}-{}",
+            self.scan_date,
+            self.shard.index,
+            self.shard.count,
+            chrono::Utc::now().format("%H%M%S%3f")
+        )
+    }
+}

@@ -1,0 +1,428 @@
+//! [`Scan`]: the feeder, the engine and the collector, joined by bounded hand-offs.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use mailcensus_dns::{DomainResult, Engine};
+use mailcensus_input::{DomainReader, InputError, Issue, ReadStats, ReaderOptions};
+use mailcensus_posture::Resolution;
+use mailcensus_store::{DatasetWriter, Manifest, Row, RunConfig, Tuning, WriterHandle};
+use tokio::sync::mpsc;
+
+use crate::progress::{ProgressHandle, Shared};
+use crate::reorder::Reorder;
+use crate::window::Window;
+use crate::{ScanConfig, ScanError};
+
+/// Where a resumed run continues.
+#[derive(Debug, Clone)]
+pub struct Resumed {
+    /// Domains already written by earlier attempts.
+    pub next_seq: u64,
+    /// Leftovers of the interrupted attempt that were deleted.
+    pub removed: Vec<PathBuf>,
+}
+
+/// How a scan ended.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum End {
+    /// Every input domain of the shard is written.
+    Complete,
+    /// The stop future completed first: complete parts are kept, a resumed
+    /// run continues after them.
+    Interrupted,
+    /// Reading the input failed; complete parts are kept.
+    InputError(InputError),
+    /// `resume` found the run already complete; nothing was done.
+    AlreadyComplete(Box<Manifest>),
+}
+
+/// What a finished [`Scan::run`] reports.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Outcome {
+    /// How it ended.
+    pub end: End,
+    /// The run's identifier (kept across resumes).
+    pub scan_id: String,
+    /// The shard's manifest.
+    pub manifest_path: PathBuf,
+    /// Rows written by this attempt.
+    pub rows_written: u64,
+    /// Input counters of this attempt.
+    pub input_stats: ReadStats,
+    /// The first malformed or rejected input lines.
+    pub input_issues: Vec<Issue>,
+    /// Queries sent by this attempt.
+    pub queries: u64,
+    /// Wall time of this attempt, from [`Scan::new`].
+    pub elapsed: Duration,
+}
+
+enum Opened {
+    Writer {
+        writer: DatasetWriter,
+        first_seq: u64,
+    },
+    Complete(Box<Manifest>),
+}
+
+/// One scan of one shard. Opening it creates or resumes the dataset; running
+/// it does the DNS work.
+pub struct Scan {
+    config: ScanConfig,
+    opened: Opened,
+    resumed: Option<Resumed>,
+    manifest_path: PathBuf,
+    scan_id: String,
+    shared: Arc<Shared>,
+    started: Instant,
+}
+
+/// What the feeder hands the engine with each domain, and gets back.
+struct Tag {
+    seq: u64,
+    ns_hosts: Vec<String>,
+    suffix: String,
+}
+
+/// What the feeder thread reports when it ends.
+struct ReadOutcome {
+    stats: ReadStats,
+    issues: Vec<Issue>,
+    error: Option<InputError>,
+}
+
+impl Scan {
+    /// Fingerprints the inputs and creates the dataset, or with `resume`
+    /// checks the manifest against this run and finds where to continue.
+    pub fn new(config: ScanConfig) -> Result<Scan, ScanError> {
+        let started = Instant::now();
+        let store_shard = mailcensus_store::Shard {
+            index: config.shard.index,
+            count: config.shard.count,
+        };
+        let mut run_config = RunConfig::new(
+            &config.out,
+            &config.scan_date,
+            store_shard,
+            config.new_scan_id(),
+        );
+        run_config.inputs = config
+            .inputs
+            .iter()
+            .map(|path| mailcensus_store::fingerprint(path))
+            .collect::<Result<_, _>>()?;
+        run_config.resolvers = config.resolvers.iter().map(|r| r.to_string()).collect();
+        run_config.options = config.output_options();
+        run_config.tuning = Tuning {
+            rows_per_part: config.part_rows,
+            ..Tuning::default()
+        };
+        let manifest_path =
+            mailcensus_store::manifest_path(&config.out, &config.scan_date, store_shard);
+        let (opened, resumed) = if config.resume {
+            match DatasetWriter::resume(run_config)? {
+                mailcensus_store::Resume::Complete(manifest) => (Opened::Complete(manifest), None),
+                mailcensus_store::Resume::Continue {
+                    writer,
+                    next_seq,
+                    removed,
+                } => (
+                    Opened::Writer {
+                        writer: *writer,
+                        first_seq: next_seq,
+                    },
+                    Some(Resumed { next_seq, removed }),
+                ),
+            }
+        } else {
+            (
+                Opened::Writer {
+                    writer: DatasetWriter::create(run_config)?,
+                    first_seq: 0,
+                },
+                None,
+            )
+        };
+        let scan_id = match &opened {
+            Opened::Writer { writer, .. } => writer.manifest().scan_id.clone(),
+            Opened::Complete(manifest) => manifest.scan_id.clone(),
+        };
+        let shared = Arc::new(Shared::default());
+        if let Some(resumed) = &resumed {
+            shared
+                .domains_done
+                .store(resumed.next_seq, Ordering::Relaxed);
+            shared
+                .domains_fed
+                .store(resumed.next_seq, Ordering::Relaxed);
+        }
+        Ok(Scan {
+            config,
+            opened,
+            resumed,
+            manifest_path,
+            scan_id,
+            shared,
+            started,
+        })
+    }
+
+    /// Where a resumed run continues; `None` for a new run or a complete one.
+    pub fn resumed(&self) -> Option<&Resumed> {
+        self.resumed.as_ref()
+    }
+
+    /// The run's identifier.
+    pub fn scan_id(&self) -> &str {
+        &self.scan_id
+    }
+
+    /// Progress counters, readable from any thread while [`Scan::run`] runs.
+    pub fn progress(&self) -> ProgressHandle {
+        ProgressHandle {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+
+    /// Scans until the input ends or `stop` completes, then closes the output.
+    /// Must run inside a multi-threaded tokio runtime.
+    pub async fn run(self, stop: impl Future<Output = ()>) -> Result<Outcome, ScanError> {
+        let Scan {
+            config,
+            opened,
+            manifest_path,
+            scan_id,
+            shared,
+            started,
+            ..
+        } = self;
+        let (writer, first_seq) = match opened {
+            Opened::Complete(manifest) => {
+                return Ok(Outcome {
+                    end: End::AlreadyComplete(manifest),
+                    scan_id,
+                    manifest_path,
+                    rows_written: 0,
+                    input_stats: ReadStats::default(),
+                    input_issues: Vec::new(),
+                    queries: 0,
+                    elapsed: started.elapsed(),
+                });
+            }
+            Opened::Writer { writer, first_seq } => (writer, first_seq),
+        };
+        let writer = mailcensus_store::spawn(writer)?;
+        let engine = Engine::new(config.engine_config())?;
+        let reader = DomainReader::open(
+            &config.inputs,
+            ReaderOptions::default()
+                .format(config.format)
+                .depth(config.depth)
+                .shard(Some(config.shard)),
+        )?;
+        let _ = shared.sources.set((reader.progress(), engine.clone()));
+
+        let window = Arc::new(Window::new(first_seq, config.max_lag()));
+        let channel = config.concurrency.max(64);
+        let (domain_tx, domain_rx) = mpsc::channel::<(String, Tag)>(channel);
+        let (result_tx, mut result_rx) = mpsc::channel(channel);
+
+        let feeder = {
+            let shared = Arc::clone(&shared);
+            let window = Arc::clone(&window);
+            std::thread::Builder::new()
+                .name("mailcensus-feeder".into())
+                .spawn(move || feed(reader, first_seq, &window, &shared, &domain_tx))
+                .map_err(|source| ScanError::Thread {
+                    what: "input",
+                    source,
+                })?
+        };
+
+        let collector = {
+            let shared = Arc::clone(&shared);
+            let window = Arc::clone(&window);
+            let (row_tx, row_rx) = std::sync::mpsc::sync_channel::<(DomainResult, Tag)>(channel);
+            // Results cross from the async engine to a plain thread, since the
+            // writer's `send` blocks when the disk falls behind.
+            tokio::spawn(async move {
+                while let Some(item) = result_rx.recv().await {
+                    if row_tx.send(item).is_err() {
+                        break;
+                    }
+                }
+            });
+            std::thread::Builder::new()
+                .name("mailcensus-collector".into())
+                .spawn(move || {
+                    let written = collect(row_rx, first_seq, writer, &window, &shared);
+                    // A collector that ends early must not leave the feeder waiting.
+                    window.close();
+                    written
+                })
+                .map_err(|source| ScanError::Thread {
+                    what: "collector",
+                    source,
+                })?
+        };
+
+        let engine_task = {
+            let engine = engine.clone();
+            tokio::spawn(async move { engine.run(domain_rx, result_tx).await })
+        };
+        tokio::pin!(engine_task);
+        tokio::pin!(stop);
+        let mut interrupted = false;
+        loop {
+            tokio::select! {
+                () = &mut stop, if !interrupted => {
+                    interrupted = true;
+                    window.close();
+                }
+                joined = &mut engine_task => {
+                    joined.map_err(|_| ScanError::Panicked("engine task"))?;
+                    break;
+                }
+            }
+        }
+
+        let read = feeder
+            .join()
+            .map_err(|_| ScanError::Panicked("input thread"))?;
+        let written = collector
+            .join()
+            .map_err(|_| ScanError::Panicked("collector thread"))??;
+        let end = match read.error {
+            Some(err) => End::InputError(err),
+            None if interrupted => End::Interrupted,
+            None => End::Complete,
+        };
+        Ok(Outcome {
+            end,
+            scan_id,
+            manifest_path,
+            rows_written: written.rows_written,
+            input_stats: read.stats,
+            input_issues: read.issues,
+            queries: engine.stats().queries_sent(),
+            elapsed: started.elapsed(),
+        })
+    }
+}
+
+fn feed(
+    mut reader: DomainReader,
+    first_seq: u64,
+    window: &Window,
+    shared: &Shared,
+    domains: &mpsc::Sender<(String, Tag)>,
+) -> ReadOutcome {
+    let mut error = None;
+    let mut exhausted = true;
+    for (seq, item) in (0u64..).zip(reader.by_ref()) {
+        let domain = match item {
+            Ok(domain) => domain,
+            Err(err) => {
+                error = Some(err);
+                exhausted = false;
+                break;
+            }
+        };
+        if seq < first_seq {
+            continue;
+        }
+        if !window.admit(seq) {
+            exhausted = false;
+            break;
+        }
+        let tag = Tag {
+            seq,
+            suffix: suffix_of(&domain),
+            ns_hosts: domain.ns_hosts,
+        };
+        if domains.blocking_send((domain.name, tag)).is_err() {
+            exhausted = false;
+            break;
+        }
+        shared.domains_fed.store(seq + 1, Ordering::Relaxed);
+    }
+    shared.input_done.store(exhausted, Ordering::Relaxed);
+    ReadOutcome {
+        stats: reader.stats(),
+        issues: reader.issues().to_vec(),
+        error,
+    }
+}
+
+/// The `suffix` column: the zone's origin for zone input; for a list, the
+/// name without its first label.
+fn suffix_of(domain: &mailcensus_input::Domain) -> String {
+    match &domain.zone {
+        Some(zone) => zone.to_string(),
+        None => domain
+            .name
+            .split_once('.')
+            .map(|(_, rest)| rest.to_string())
+            .unwrap_or_default(),
+    }
+}
+
+fn collect(
+    results: std::sync::mpsc::Receiver<(DomainResult, Tag)>,
+    first_seq: u64,
+    mut writer: WriterHandle,
+    window: &Window,
+    shared: &Shared,
+) -> Result<mailcensus_store::Summary, ScanError> {
+    let mut reorder = Reorder::starting_at(first_seq);
+    for (result, tag) in results {
+        let seq = tag.seq;
+        let row = Row {
+            seq,
+            domain: result.domain,
+            suffix: tag.suffix,
+            ns_hosts: tag.ns_hosts,
+            scanned_at_ms: chrono::Utc::now().timestamp_millis(),
+            queries: result.queries,
+            elapsed_ms: u32::try_from(result.elapsed.as_millis()).unwrap_or(u32::MAX),
+            posture: result.posture,
+        };
+        let ready = match reorder.push(seq, row) {
+            Ok(ready) => ready,
+            Err(err) => {
+                // Keep what was written as complete parts before reporting.
+                let _ = writer.stop();
+                return Err(err.into());
+            }
+        };
+        shared
+            .reorder_peak
+            .fetch_max(reorder.pending(), Ordering::Relaxed);
+        for row in ready {
+            if row.posture.resolution == Resolution::Error {
+                shared.domains_error.fetch_add(1, Ordering::Relaxed);
+            }
+            writer.send(row).map_err(ScanError::Write)?;
+            shared.domains_done.fetch_add(1, Ordering::Relaxed);
+        }
+        window.advance(reorder.watermark());
+    }
+    if reorder.pending() > 0 {
+        return Err(ScanError::Gap {
+            pending: reorder.pending(),
+            watermark: reorder.watermark(),
+        });
+    }
+    // A closed window before the input ended means the scan was stopped.
+    if window.is_closed() {
+        Ok(writer.stop()?)
+    } else {
+        Ok(writer.finish()?)
+    }
+}
