@@ -180,6 +180,7 @@ impl Settings {
             part_rows: args.part_rows,
             depth: args.depth,
             format,
+            ..ScanConfig::default()
         };
         Ok(Settings {
             scan,

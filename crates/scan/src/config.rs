@@ -45,6 +45,9 @@ pub struct ScanConfig {
     pub depth: usize,
     /// Input format instead of sniffing each input.
     pub format: Option<Format>,
+    /// How far the feeder may run ahead of the oldest unwritten domain;
+    /// `None`: see [`ScanConfig::max_lag`].
+    pub reorder_lag: Option<u64>,
 }
 
 impl Default for ScanConfig {
@@ -70,6 +73,7 @@ impl Default for ScanConfig {
             part_rows: Tuning::default().rows_per_part,
             depth: reader.depth,
             format: reader.format,
+            reorder_lag: None,
         }
     }
 }
@@ -101,9 +105,12 @@ impl ScanConfig {
 
     /// How far the feeder may run ahead of the oldest unwritten domain. It
     /// bounds the reorder buffer: a domain stuck in retries holds back at most
-    /// this many.
+    /// this many. Unless [`ScanConfig::reorder_lag`] says otherwise, eight
+    /// windows of queries, at least 10,000.
     pub fn max_lag(&self) -> u64 {
-        (self.concurrency as u64).saturating_mul(8).max(10_000)
+        self.reorder_lag
+            .unwrap_or_else(|| (self.concurrency as u64).saturating_mul(8).max(10_000))
+            .max(1)
     }
 
     /// A scan identifier: date, shard and start time, unique enough to tell
