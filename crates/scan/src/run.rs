@@ -65,7 +65,7 @@ pub struct Outcome {
 
 enum Opened {
     Writer {
-        writer: DatasetWriter,
+        writer: Box<DatasetWriter>,
         first_seq: u64,
     },
     Complete(Box<Manifest>),
@@ -134,7 +134,7 @@ impl Scan {
                     removed,
                 } => (
                     Opened::Writer {
-                        writer: *writer,
+                        writer,
                         first_seq: next_seq,
                     },
                     Some(Resumed { next_seq, removed }),
@@ -143,7 +143,7 @@ impl Scan {
         } else {
             (
                 Opened::Writer {
-                    writer: DatasetWriter::create(run_config)?,
+                    writer: Box::new(DatasetWriter::create(run_config)?),
                     first_seq: 0,
                 },
                 None,
@@ -217,7 +217,7 @@ impl Scan {
             }
             Opened::Writer { writer, first_seq } => (writer, first_seq),
         };
-        let writer = mailcensus_store::spawn(writer)?;
+        let writer = mailcensus_store::spawn(*writer)?;
         let engine = Engine::new(config.engine_config())?;
         let reader = DomainReader::open(
             &config.inputs,
