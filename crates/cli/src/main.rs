@@ -2,6 +2,11 @@
 //!
 //! `main` parses flags, dispatches to a command module and turns its result into
 //! an exit code. Each command lives in its own module with its flags beside it.
+//! The binary holds no pipeline of its own: `scan` turns flags and the config
+//! file into a `mailcensus_scan::ScanConfig`, signals into the stop future of
+//! `mailcensus_scan::Scan::run`, and its outcome and progress snapshots into
+//! the progress bar and the summary; `report` and `domains` sit on
+//! `mailcensus-report` and `mailcensus-input` the same way.
 
 use std::process::ExitCode;
 
