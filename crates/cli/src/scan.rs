@@ -163,6 +163,11 @@ impl Settings {
             .as_deref()
             .map(|text| text.parse::<Format>())
             .transpose()?;
+        let defaults = default_config();
+        let scan_date = match args.scan_date.as_deref() {
+            Some(text) => parse_scan_date(text)?.to_string(),
+            None => defaults.scan_date.clone(),
+        };
         let scan = ScanConfig {
             inputs: args.inputs,
             resolvers,
@@ -173,14 +178,14 @@ impl Settings {
             qps_per_upstream: args.qps_per_upstream,
             probes,
             shard,
-            scan_date: parse_scan_date(args.scan_date.as_deref())?.to_string(),
+            scan_date,
             resume: args.resume,
             timeout: Duration::from_millis(args.timeout_ms),
             retries: args.retries,
             part_rows: args.part_rows,
             depth: args.depth,
             format,
-            ..ScanConfig::default()
+            ..defaults
         };
         Ok(Settings {
             scan,

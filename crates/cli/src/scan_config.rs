@@ -64,13 +64,10 @@ pub fn merge_config_file(flags: &Args, matches: &ArgMatches, text: &str) -> anyh
     Ok(args)
 }
 
-/// `--scan-date`: `YYYY-MM-DD`, default today in UTC.
-pub fn parse_scan_date(text: Option<&str>) -> anyhow::Result<chrono::NaiveDate> {
-    match text {
-        None => Ok(chrono::Utc::now().date_naive()),
-        Some(text) => chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-            .with_context(|| format!("--scan-date {text:?} is not YYYY-MM-DD")),
-    }
+/// `--scan-date`: `YYYY-MM-DD` (without it, [`ScanConfig::default`]'s today).
+pub fn parse_scan_date(text: &str) -> anyhow::Result<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .with_context(|| format!("--scan-date {text:?} is not YYYY-MM-DD"))
 }
 
 #[cfg(test)]
@@ -163,9 +160,9 @@ mod tests {
     #[test]
     fn scan_date_is_strict() {
         assert_eq!(
-            parse_scan_date(Some("2026-11-23")).unwrap().to_string(),
+            parse_scan_date("2026-11-23").unwrap().to_string(),
             "2026-11-23"
         );
-        assert!(parse_scan_date(Some("23/11/2026")).is_err());
+        assert!(parse_scan_date("23/11/2026").is_err());
     }
 }
