@@ -10,10 +10,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use mailcensus_input::{DomainReader, ReaderOptions};
 use zonedump::{ZoneDumpOptions, write_zone_dump};
 
-/// The testbed's generator, included by path (it only needs `rand`).
-#[allow(dead_code)]
-#[path = "../../testbed/src/zonedump.rs"]
-mod zonedump;
+use mailcensus_testbed::zonedump;
 
 const DELEGATIONS: u64 = 200_000;
 

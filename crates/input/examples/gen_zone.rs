@@ -3,10 +3,7 @@
 
 use std::io::{BufWriter, Write};
 
-/// The testbed's generator, included by path (it only needs `rand`).
-#[allow(dead_code)]
-#[path = "../../testbed/src/zonedump.rs"]
-mod zonedump;
+use mailcensus_testbed::zonedump;
 
 fn main() -> std::io::Result<()> {
     let mut args = std::env::args().skip(1);

@@ -8,10 +8,7 @@ use std::path::{Path, PathBuf};
 
 use mailcensus_input::{DomainReader, InputError, ReaderOptions};
 
-/// The testbed's generator, included by path (it only needs `rand`).
-#[allow(dead_code)]
-#[path = "../../testbed/src/zonedump.rs"]
-mod zonedump;
+use mailcensus_testbed::zonedump;
 
 fn fixture() -> Vec<u8> {
     std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/zone/fixture.zone")).unwrap()

@@ -10,10 +10,7 @@ use std::io::{Cursor, Read};
 
 use mailcensus_input::{DomainReader, InputError, IssueKind, ReaderOptions, normalize};
 
-/// The testbed's generator, included by path (it only needs `rand`).
-#[allow(dead_code)]
-#[path = "../../testbed/src/zonedump.rs"]
-mod zonedump;
+use mailcensus_testbed::zonedump;
 
 fn read(text: &[u8], threaded: bool) -> (Vec<String>, DomainReader) {
     let mut r = DomainReader::from_reader(

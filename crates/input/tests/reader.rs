@@ -7,10 +7,7 @@ use std::path::{Path, PathBuf};
 
 use mailcensus_input::{DomainReader, Format, InputError, IssueKind, ReaderOptions, Shard};
 
-/// The testbed's generator, included by path (it only needs `rand`).
-#[allow(dead_code)]
-#[path = "../../testbed/src/zonedump.rs"]
-mod zonedump;
+use mailcensus_testbed::zonedump;
 
 fn testdata(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -16,8 +16,9 @@ pub enum TestbedError {
         /// The program that was looked for.
         name: String,
     },
-    /// A file or process operation failed.
-    #[error("{context}: {source}")]
+    /// A file or process operation failed. The message names the operation
+    /// only; the I/O error is the `source()`, so callers print the chain.
+    #[error("{context}")]
     Io {
         /// What was being done.
         context: String,

@@ -1,7 +1,7 @@
 //! Pre-signing zones with the ldns tools (`ldns-keygen`, `ldns-signzone`).
 //!
 //! Zones are signed once, at generation time, so Knot serves static files and
-//! never re-signs at start (DESIGN.md: re-signing 200k names takes ~18 s). Keys
+//! never re-signs at start (DESIGN.md: re-signing a large zone delays every start). Keys
 //! are single combined signing keys (flags 257) thrown away after signing: the
 //! universe is static. Signatures are incepted in 2020 and expire in 2080,
 //! well before DNSSEC's 32-bit time fields wrap in 2106 (RFC 4034 §3.1.5 serial

@@ -93,10 +93,22 @@ fn main() -> ExitCode {
                     ExitCode::SUCCESS
                 }
                 Err(e) => {
-                    eprintln!("mailcensus-testbed: {e}");
+                    eprintln!("mailcensus-testbed: {}", chain(&e));
                     ExitCode::FAILURE
                 }
             }
         }
     }
+}
+
+/// `error: cause: cause…`: library errors do not repeat their source's text.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        cur = s.source();
+    }
+    text
 }

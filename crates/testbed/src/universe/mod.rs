@@ -1,0 +1,59 @@
+//! The planted universe: a synthetic TLD whose mail-security posture is known.
+//!
+//! [`generate`] plans N domains from a seed, writes what Knot serves (zone files
+//! and `zones.list`, the TLD's `trust-anchors`), what a registry would publish
+//! (`dump.zone`: NS delegations, DS and glue — the scanner's input), and the
+//! ground truth (`truth.jsonl`: every contract column of DESIGN.md except
+//! `scan_id`, `scanned_at`, `queries`, `elapsed_ms`; `summary.json`: counts and
+//! headline percentages; `sectors.csv`).
+//!
+//! The truth is derived from the generator's own plan, column by column, with
+//! the RFC rules applied directly (for instance [`crate::spfwalk`] counts the
+//! SPF lookups of the include tree that was built) — never by running the
+//! posture classifiers, which the end-to-end test checks against it.
+//!
+//! Proportions are exact counts (largest-remainder apportionment over a seeded
+//! shuffle), not independent draws, so the planted percentages are what the
+//! constants below say, up to rounding to whole domains. `datasets/README.md`
+//! documents the mix.
+//!
+//! Layouts ([`Layout`]):
+//! * `Zones` (default up to 50,000 domains): the TLD zone is signed and holds
+//!   only delegations; every resolvable domain is its own small Knot zone, so
+//!   DNSSEC is real per domain (DESIGN.md: names placed directly in a signed TLD
+//!   would all look secure). A few hundred children are signed (secure, bogus,
+//!   islands); the rest are unsigned and read `insecure`.
+//! * `Flat` (for benchmark universes of a million names): one unsigned TLD zone
+//!   holds every domain's records directly (no zone cut for resolvable
+//!   domains), so Knot loads one zone; DNSSEC is `insecure` everywhere.
+//!
+//! Resolution outcomes and how they are made:
+//! * `nxdomain`: the domain is in the dump but not in the served TLD zone — it
+//!   was deleted between the dump and the scan, as happens every night.
+//! * `error` (lame): delegated to `ns1/ns2.gone-dns.<tld>`, a domain that does not
+//!   exist (Unbound finds no address and answers SERVFAIL at once), or — a few,
+//!   see [`UniverseOptions::dead_lame`] — to `ns1/ns2.<d>` with glue 127.0.0.2,
+//!   where nothing listens on port 53 (Unbound retries with back-off; clients
+//!   time out). Never an address outside 127.0.0.0/8.
+//! * `error` (bogus): signed child whose DS does not match its key, or whose
+//!   signatures expired in 2011: every probe gets SERVFAIL through the
+//!   validating resolver, `dnssec_status` is `bogus`, the other statuses are
+//!   `error` (the truth assumes probes other than DNSSEC are not retried with
+//!   CD=1).
+//!
+//! Modules, each importing only those above it: `options`, `truth`, `model`
+//! (a planned domain), `plant` (one kind of record), `plan`, `write`.
+
+mod model;
+mod options;
+mod plan;
+mod plant;
+mod truth;
+mod write;
+
+pub use options::{
+    DMARC_PRESENT, LAME_NOADDR, Layout, NXDOMAIN, PARKED, SPF_PRESENT, UniverseOptions,
+};
+pub use plan::planned_truth;
+pub use truth::{Summary, Truth, read_truth};
+pub use write::{Generated, generate};

@@ -1,0 +1,648 @@
+//! The plan: which domain gets what, by exact counts over seeded shuffles.
+
+use std::collections::{HashMap, HashSet};
+
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+
+use super::model::*;
+use super::options::*;
+use super::plant::*;
+use super::truth::Truth;
+use crate::error::TestbedError;
+use crate::signing::Algorithm;
+
+pub(super) const SECTORS: [&str; 10] = [
+    "retail",
+    "health",
+    "government",
+    "finance",
+    "education",
+    "technology",
+    "media",
+    "hospitality",
+    "manufacturing",
+    "nonprofit",
+];
+pub(super) const SIZES: [&str; 4] = ["micro", "small", "medium", "large"];
+
+/// Largest-remainder apportionment of `n` items over `weights`.
+pub(super) fn apportion(n: usize, weights: &[f64]) -> Vec<usize> {
+    let total: f64 = weights.iter().sum();
+    if n == 0 || total <= 0.0 {
+        return vec![0; weights.len()];
+    }
+    let exact: Vec<f64> = weights.iter().map(|w| w / total * n as f64).collect();
+    let mut counts: Vec<usize> = exact.iter().map(|x| x.floor() as usize).collect();
+    let mut rest: Vec<(usize, f64)> = exact
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (i, x - x.floor()))
+        .collect();
+    rest.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let missing = n - counts.iter().sum::<usize>();
+    for (i, _) in rest.into_iter().take(missing) {
+        counts[i] += 1;
+    }
+    counts
+}
+
+/// Deals the (already shuffled) `items` into variants by exact counts.
+pub(super) fn deal<T: Copy>(items: &[usize], variants: &[(T, f64)]) -> Vec<(usize, T)> {
+    let weights: Vec<f64> = variants.iter().map(|v| v.1).collect();
+    let counts = apportion(items.len(), &weights);
+    let mut out = Vec::with_capacity(items.len());
+    let mut it = items.iter();
+    for (v, c) in variants.iter().zip(counts) {
+        for _ in 0..c {
+            if let Some(&i) = it.next() {
+                out.push((i, v.0));
+            }
+        }
+    }
+    out
+}
+
+pub(super) fn share(n: usize, fraction: f64) -> usize {
+    (n as f64 * fraction).round() as usize
+}
+
+pub(super) fn word(rng: &mut StdRng) -> String {
+    const ONSET: [&str; 22] = [
+        "b", "c", "d", "f", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "w", "z", "br",
+        "tr", "st", "gr", "kl",
+    ];
+    const VOWEL: [&str; 8] = ["a", "e", "i", "o", "u", "ai", "ee", "oo"];
+    const CODA: [&str; 8] = ["", "n", "r", "s", "l", "x", "t", "m"];
+    let syllables = rng.random_range(2..=3);
+    let mut w = String::new();
+    for _ in 0..syllables {
+        w.push_str(ONSET[rng.random_range(0..ONSET.len())]);
+        w.push_str(VOWEL[rng.random_range(0..VOWEL.len())]);
+        w.push_str(CODA[rng.random_range(0..CODA.len())]);
+    }
+    w
+}
+
+pub(super) fn domain_labels(rng: &mut StdRng, n: usize) -> Vec<String> {
+    let mut seen: HashSet<String> = INFRA
+        .iter()
+        .chain(RESERVED.iter())
+        .map(|s| s.to_string())
+        .collect();
+    let mut out: Vec<String> = INFRA.iter().map(|s| s.to_string()).collect();
+    while out.len() < n {
+        let label = match rng.random_range(0..10) {
+            0 | 1 => format!("{}-{}", word(rng), word(rng)),
+            2 => format!("{}{}", word(rng), rng.random_range(1..1000)),
+            _ => word(rng),
+        };
+        if seen.insert(label.clone()) {
+            out.push(label);
+        }
+    }
+    out
+}
+
+/// Plans the universe: every domain's records and truth.
+pub(super) fn plan(opts: &UniverseOptions, layout: Layout) -> Result<Vec<Domain>, TestbedError> {
+    let n = opts.domains;
+    if n < 50 {
+        return Err(TestbedError::Invalid(
+            "a universe needs at least 50 domains".into(),
+        ));
+    }
+    let tld = opts.tld.trim_end_matches('.').to_ascii_lowercase();
+    if tld.is_empty() || tld.contains('.') || tld == "test" {
+        return Err(TestbedError::Invalid(format!(
+            "TLD {tld:?}: use a made-up single label (e.g. mctest), not `test`"
+        )));
+    }
+    let mut rng = StdRng::seed_from_u64(opts.seed);
+    let labels = domain_labels(&mut rng, n);
+    let mut doms: Vec<Domain> = labels
+        .into_iter()
+        .enumerate()
+        .map(|(i, label)| {
+            let name = format!("{label}.{tld}");
+            Domain {
+                truth: Truth::blank(&name, &tld, Vec::new(), "ok", "absent"),
+                label,
+                name,
+                ns: Vec::new(),
+                glue: Vec::new(),
+                health: Health::Ok,
+                signing: Signing::None,
+                infra: i < INFRA.len(),
+                records: Vec::new(),
+                sector: "",
+                size: "",
+            }
+        })
+        .collect();
+
+    // Resolution and DNSSEC ---------------------------------------------------
+    let mut pool: Vec<usize> = (INFRA.len()..n).collect();
+    pool.shuffle(&mut rng);
+    fn take(k: usize, pool: &mut Vec<usize>) -> Vec<usize> {
+        let k = k.min(pool.len());
+        pool.split_off(pool.len() - k)
+    }
+    for i in take(share(n, NXDOMAIN), &mut pool) {
+        doms[i].health = Health::NxDomain;
+    }
+    for i in take(share(n, LAME_NOADDR), &mut pool) {
+        doms[i].health = Health::LameNoAddr;
+    }
+    for i in take(opts.dead_lame.unwrap_or(n / 1000), &mut pool) {
+        doms[i].health = Health::LameDead;
+    }
+    if layout == Layout::Zones {
+        let signed = opts.signed.unwrap_or(share(n, 0.03).clamp(6, 300));
+        let bogus_ds = (signed * 5 / 100).max(1);
+        let expired = (signed * 3 / 100).max(1);
+        let island = (signed * 5 / 100).max(1);
+        let secure = signed.saturating_sub(bogus_ds + expired + island);
+        for i in take(bogus_ds, &mut pool) {
+            doms[i].health = Health::BogusDs;
+            doms[i].signing = Signing::BogusDs;
+        }
+        for i in take(expired, &mut pool) {
+            doms[i].health = Health::Expired;
+            doms[i].signing = Signing::Expired;
+        }
+        let algs = [
+            (Algorithm::EcdsaP256, 0.75),
+            (Algorithm::RsaSha256, 0.15),
+            (Algorithm::Ed25519, 0.10),
+        ];
+        let island_set = take(island, &mut pool);
+        for (i, alg) in deal(&island_set, &algs) {
+            doms[i].signing = Signing::Island(alg);
+        }
+        let secure_set = take(secure, &mut pool);
+        for (i, alg) in deal(&secure_set, &algs) {
+            doms[i].signing = Signing::Secure(alg);
+        }
+    }
+
+    // Name servers (the dump's NS sets) ----------------------------------------
+    for d in doms.iter_mut() {
+        let op = rng.random_range(0..100);
+        let (ns, glue): (Vec<String>, Vec<(String, &'static str)>) = match d.health {
+            Health::LameNoAddr => (
+                vec![
+                    format!("ns1.{GONE_DNS}.{tld}"),
+                    format!("ns2.{GONE_DNS}.{tld}"),
+                ],
+                vec![],
+            ),
+            Health::LameDead => {
+                let ns = vec![format!("ns1.{}", d.name), format!("ns2.{}", d.name)];
+                let glue = ns.iter().map(|h| (h.clone(), "127.0.0.2")).collect();
+                (ns, glue)
+            }
+            _ if matches!(d.label.as_str(), DNSOPS_A | DNSOPS_B | REGISTRAR_X) => {
+                let hosts: [&str; 2] = match d.label.as_str() {
+                    DNSOPS_A => ["ns1", "ns2"],
+                    DNSOPS_B => ["ns", "ns2"],
+                    _ => ["dns1", "dns2"],
+                };
+                let ns: Vec<String> = hosts.iter().map(|h| format!("{h}.{}", d.name)).collect();
+                let glue = ns.iter().map(|h| (h.clone(), "127.0.0.1")).collect();
+                (ns, glue)
+            }
+            _ if op < 45 => (
+                vec![
+                    format!("ns1.{DNSOPS_A}.{tld}"),
+                    format!("ns2.{DNSOPS_A}.{tld}"),
+                ],
+                vec![],
+            ),
+            _ if op < 75 => (
+                vec![
+                    format!("ns.{DNSOPS_B}.{tld}"),
+                    format!("ns2.{DNSOPS_B}.{tld}"),
+                ],
+                vec![],
+            ),
+            _ if op < 95 => (
+                vec![
+                    format!("dns1.{REGISTRAR_X}.{tld}"),
+                    format!("dns2.{REGISTRAR_X}.{tld}"),
+                ],
+                vec![],
+            ),
+            _ => {
+                let ns = vec![format!("ns1.{}", d.name), format!("ns2.{}", d.name)];
+                let glue = ns.iter().map(|h| (h.clone(), "127.0.0.1")).collect();
+                (ns, glue)
+            }
+        };
+        d.truth.ns_hosts = ns.clone();
+        d.ns = ns;
+        d.glue = glue;
+        match d.health {
+            Health::Ok => {}
+            Health::NxDomain => {
+                d.truth = Truth::blank(&d.name, &tld, d.ns.clone(), "nxdomain", "absent");
+            }
+            Health::LameNoAddr | Health::LameDead => {
+                d.truth = Truth::blank(&d.name, &tld, d.ns.clone(), "error", "error");
+            }
+            Health::BogusDs | Health::Expired => {
+                d.truth = Truth::blank(&d.name, &tld, d.ns.clone(), "error", "error");
+                d.truth.dnssec_status = "bogus".into();
+            }
+        }
+        match d.signing {
+            Signing::Secure(alg) => {
+                d.truth.dnssec_status = "secure".into();
+                d.truth.dnssec_algorithms = vec![alg.number()];
+            }
+            Signing::Island(alg) => {
+                // Signed zone, no DS at the parent: no chain of trust reaches it
+                // (RFC 4035 §5.2), but DNSKEY answers with its algorithm.
+                d.truth.dnssec_algorithms = vec![alg.number()];
+            }
+            _ => {}
+        }
+    }
+
+    // Mail posture of the resolvable domains ------------------------------------
+    let healthy: Vec<usize> = (0..n).filter(|&i| doms[i].healthy()).collect();
+    let mut candidates: Vec<usize> = healthy
+        .iter()
+        .copied()
+        .filter(|&i| !doms[i].infra)
+        .collect();
+    candidates.shuffle(&mut rng);
+    let parked_n = share(n, PARKED).min(candidates.len());
+    let parked: Vec<usize> = candidates[..parked_n].to_vec();
+    let parked_set: HashSet<usize> = parked.iter().copied().collect();
+    let mut others: Vec<usize> = healthy
+        .iter()
+        .copied()
+        .filter(|i| !parked_set.contains(i))
+        .collect();
+    others.shuffle(&mut rng);
+
+    let spf_n = share(n, SPF_PRESENT);
+    let dmarc_n = share(n, DMARC_PRESENT);
+    let spf_rest = spf_n
+        .checked_sub(parked_n)
+        .filter(|k| *k <= others.len())
+        .ok_or_else(|| {
+            TestbedError::Invalid("too few resolvable domains for the planted SPF share".into())
+        })?;
+    let spf_set: Vec<usize> = others[..spf_rest].to_vec();
+    let no_spf_set: Vec<usize> = others[spf_rest..].to_vec();
+    let dmarc_rest = dmarc_n.saturating_sub(parked_n);
+    // DMARC mostly where SPF is (as in published measurements): 90/10.
+    let dmarc_from_spf = ((dmarc_rest as f64) * 0.9).round() as usize;
+    let mut dmarc_set: Vec<usize> = spf_set
+        .iter()
+        .rev()
+        .take(dmarc_from_spf.min(spf_set.len()))
+        .copied()
+        .collect();
+    let remaining = dmarc_rest - dmarc_set.len();
+    dmarc_set.extend(no_spf_set.iter().rev().take(remaining).copied());
+    dmarc_set.shuffle(&mut rng);
+
+    let (targets, _) = spf_targets(&tld);
+
+    // Parked: RFC 7505 null MX, `v=spf1 -all`, DMARC p=reject.
+    for &i in &parked {
+        let d = &mut doms[i];
+        d.add("@", "MX", "0 .");
+        d.truth.mx_status = "null_mx".into();
+        plant_spf_text(d, "v=spf1 -all", &targets);
+        plant_dmarc(
+            d,
+            "v=DMARC1; p=reject",
+            Some("reject"),
+            None,
+            None,
+            None,
+            None,
+            vec![],
+            vec![],
+            None,
+        );
+        d.truth.parked = true;
+    }
+
+    // MX for everyone else resolvable.
+    let mx_plan = deal(
+        &others,
+        &[
+            (MxKind::OwnSingle, 33.0),
+            (MxKind::OwnTwo, 10.0),
+            (MxKind::ProviderA, 8.0),
+            (MxKind::ProviderB, 28.0),
+            (MxKind::Mixed, 3.0),
+            (MxKind::Absent, 16.0),
+            (MxKind::Null, 1.5),
+            (MxKind::NullMixed, 0.5),
+        ],
+    );
+    for (i, kind) in mx_plan {
+        plant_mx(&mut doms[i], kind, &tld, &mut rng);
+    }
+
+    // SPF.
+    let spf_plan = deal(
+        &spf_set,
+        &[
+            (SpfKind::MxOnly, 20.0),
+            (SpfKind::AMx, 12.0),
+            (SpfKind::ProviderA, 18.0),
+            (SpfKind::ProviderB, 12.0),
+            (SpfKind::Ip4Neutral, 5.0),
+            (SpfKind::Bulk, 6.0),
+            (SpfKind::Redirect, 4.0),
+            (SpfKind::PassAll, 1.5),
+            (SpfKind::Combined, 12.0),
+            (SpfKind::LongSplit, 2.5),
+            (SpfKind::Multiple, 2.0),
+            (SpfKind::OverLimit, 2.0),
+            (SpfKind::SyntaxMoo, 0.8),
+            (SpfKind::SyntaxBareInclude, 0.7),
+            (SpfKind::IncludeNoSpf, 0.8),
+            (SpfKind::IncludeGone, 0.7),
+        ],
+    );
+    for (i, kind) in spf_plan {
+        plant_spf(&mut doms[i], kind, &tld, &targets, &mut rng);
+    }
+    let no_spf_plan = deal(
+        &no_spf_set,
+        &[
+            (NoSpfKind::Nothing, 85.0),
+            (NoSpfKind::OtherTxt, 12.0),
+            (NoSpfKind::LookAlike10, 1.5),
+            (NoSpfKind::LeadingSpace, 1.5),
+        ],
+    );
+    for (i, kind) in no_spf_plan {
+        let d = &mut doms[i];
+        match kind {
+            NoSpfKind::Nothing => {}
+            NoSpfKind::OtherTxt => d.txt("@", &format!("site-verification={}", hex(&mut rng, 12))),
+            // RFC 7208 §4.5: not `v=spf1` followed by a space or the end.
+            NoSpfKind::LookAlike10 => d.txt("@", "v=spf10 mx -all"),
+            NoSpfKind::LeadingSpace => d.txt("@", " v=spf1 mx -all"),
+        }
+    }
+
+    // DMARC.
+    let dmarc_plan = deal(
+        &dmarc_set,
+        &[
+            (DmarcKind::Valid, 92.0),
+            (DmarcKind::VFirstWrong, 2.5),
+            (DmarcKind::LeadingSpace, 2.0),
+            (DmarcKind::Unrelated, 1.5),
+            (DmarcKind::Multiple, 2.0),
+        ],
+    );
+    let valid_dmarc: Vec<usize> = dmarc_plan
+        .iter()
+        .filter(|(_, k)| *k == DmarcKind::Valid)
+        .map(|(i, _)| *i)
+        .collect();
+    let policies = deal(
+        &valid_dmarc,
+        &[
+            (Some("none"), 55.0),
+            (Some("quarantine"), 19.0),
+            (Some("reject"), 23.0),
+            (None, 3.0),
+        ],
+    );
+    let policy_of: HashMap<usize, Option<&str>> = policies.into_iter().collect();
+    let mut rua_order = valid_dmarc.clone();
+    rua_order.shuffle(&mut rng);
+    let rua_of: HashMap<usize, Rua> = deal(
+        &rua_order,
+        &[
+            (Rua::None, 30.0),
+            (Rua::Internal, 28.0),
+            (Rua::Authorized, 30.0),
+            (Rua::Unauthorized, 7.0),
+            (Rua::InternalAndAuthorized, 5.0),
+        ],
+    )
+    .into_iter()
+    .collect();
+    for (i, kind) in dmarc_plan {
+        let d = &mut doms[i];
+        match kind {
+            DmarcKind::Valid => {
+                let p = policy_of.get(&i).copied().flatten();
+                let rua = rua_of.get(&i).copied().unwrap_or(Rua::None);
+                plant_valid_dmarc(d, p, rua, &tld, &mut rng);
+            }
+            DmarcKind::VFirstWrong => plant_invalid_dmarc(d, &["p=reject; v=DMARC1"]),
+            DmarcKind::LeadingSpace => plant_invalid_dmarc(d, &[" v=DMARC1; p=none"]),
+            DmarcKind::Unrelated => {
+                plant_invalid_dmarc(d, &["google-site-verification=Xq3t7dmarc"])
+            }
+            DmarcKind::Multiple => {
+                plant_invalid_dmarc(d, &["v=DMARC1; p=none", "v=DMARC1; p=reject"])
+            }
+        }
+    }
+
+    // BIMI, MTA-STS, TLS-RPT, DKIM over the non-parked resolvable domains.
+    let mut order = others.clone();
+    order.shuffle(&mut rng);
+    // BIMI goes with enforced DMARC first, as receivers require it.
+    order.sort_by_key(|&i| {
+        !matches!(
+            doms[i].truth.dmarc_p.as_deref(),
+            Some("quarantine" | "reject")
+        )
+    });
+    let bimi_valid = share(n, 0.008);
+    let bimi_noauth = share(n, 0.002);
+    let bimi_declined = share(n, 0.002);
+    let bimi_invalid = share(n, 0.002);
+    let mut it = order.iter().copied();
+    for (count, kind) in [
+        (bimi_valid, 0),
+        (bimi_noauth, 1),
+        (bimi_declined, 2),
+        (bimi_invalid, 3),
+    ] {
+        for i in it.by_ref().take(count) {
+            plant_bimi(&mut doms[i], kind);
+        }
+    }
+    let mut order = others.clone();
+    order.shuffle(&mut rng);
+    let mut it = order.iter().copied();
+    for (count, status, text) in [
+        (share(n, 0.022), "valid", "v=STSv1; id=20250301T120000"),
+        (share(n, 0.002), "invalid", "v=STSv1;"),
+        (share(n, 0.001), "invalid", "v=STSv1; id=1|v=STSv1; id=2"),
+    ] {
+        for i in it.by_ref().take(count) {
+            let d = &mut doms[i];
+            for t in text.split('|') {
+                d.txt("_mta-sts", t);
+            }
+            d.truth.mta_sts_status = status.into();
+        }
+    }
+    let mut order = others.clone();
+    order.shuffle(&mut rng);
+    let mut it = order.iter().copied();
+    for (count, status, kind) in [
+        (share(n, 0.027), "valid", 0),
+        (share(n, 0.002), "invalid", 1),
+        (share(n, 0.001), "invalid", 2),
+    ] {
+        for i in it.by_ref().take(count) {
+            let d = &mut doms[i];
+            let text = match kind {
+                0 => format!("v=TLSRPTv1; rua=mailto:tlsrpt@{}", d.name),
+                1 => format!("v=TLSRPTv1; rua=ftp://reports.{}/tls", d.name),
+                _ => "v=TLSRPTv1;".to_owned(),
+            };
+            d.txt("_smtp._tls", &text);
+            d.truth.tlsrpt_status = status.into();
+        }
+    }
+    let mut order: Vec<usize> = healthy.clone();
+    order.shuffle(&mut rng);
+    let mut it = order.iter().copied();
+    for (count, kind) in [(share(n, 0.36), 0), (share(n, 0.02), 1)] {
+        for i in it.by_ref().take(count) {
+            let d = &mut doms[i];
+            if kind == 0 {
+                // A selector makes `_domainkey.<d>` an empty non-terminal: NODATA.
+                let key = hex(&mut rng, 24);
+                d.txt(
+                    "selector1._domainkey",
+                    &format!("v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEB{key}"),
+                );
+            } else {
+                d.txt("_domainkey", "o=~");
+            }
+            d.truth.dkim_status = "likely".into();
+        }
+    }
+
+    // Infrastructure records customers point at.
+    let (_, infra_txt) = spf_targets(&tld);
+    let idx: HashMap<String, usize> = doms
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.label.clone(), i))
+        .collect();
+    for (label, owner, text) in infra_txt {
+        if let Some(&i) = idx.get(label) {
+            doms[i].txt(owner, &text);
+        }
+    }
+    if let Some(&i) = idx.get(MAILHOST_A) {
+        for h in ["mx1", "mx2"] {
+            doms[i].add(h, "A", "127.0.0.1");
+            let t = format!("3 1 1 {}", hex(&mut rng, 32));
+            doms[i].add(&format!("_25._tcp.{h}"), "TLSA", t);
+        }
+    }
+    if let Some(&i) = idx.get(MAILHOST_B) {
+        doms[i].add("mx", "A", "127.0.0.1");
+    }
+    if let Some(&i) = idx.get(DMARC_REPORTS) {
+        // RFC 7489 §7.1: the destination authorises every domain at once.
+        doms[i].txt("*._report._dmarc", "v=DMARC1");
+    }
+    for d in doms.iter_mut() {
+        let glue = d.glue.clone();
+        for (host, addr) in glue {
+            if let Some(rel) = host.strip_suffix(&format!(".{}", d.name)) {
+                d.add(rel, "A", addr);
+            }
+        }
+    }
+
+    // Sectors: enforced DMARC leans to finance and government, parked to micro.
+    for d in doms.iter_mut() {
+        let enforcing = matches!(d.truth.dmarc_p.as_deref(), Some("quarantine" | "reject"));
+        d.sector = if enforcing && rng.random_bool(0.4) {
+            if rng.random_bool(0.5) {
+                "finance"
+            } else {
+                "government"
+            }
+        } else {
+            SECTORS[rng.random_range(0..SECTORS.len())]
+        };
+        d.size = if d.truth.parked {
+            "micro"
+        } else {
+            SIZES[[0, 0, 0, 1, 1, 1, 1, 2, 2, 3][rng.random_range(0..10)]]
+        };
+    }
+    Ok(doms)
+}
+
+/// The truth [`generate`](super::generate) would write for `opts`, sorted by domain, without
+/// writing or signing anything (the plan alone decides it).
+pub fn planned_truth(opts: &UniverseOptions) -> Result<Vec<Truth>, TestbedError> {
+    let layout = opts.layout.unwrap_or(if opts.domains <= 50_000 {
+        Layout::Zones
+    } else {
+        Layout::Flat
+    });
+    let mut truth: Vec<Truth> = plan(opts, layout)?.into_iter().map(|d| d.truth).collect();
+    truth.sort_by(|a, b| a.domain.cmp(&b.domain));
+    Ok(truth)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::super::options::{Layout, UniverseOptions};
+    use super::super::truth::Truth;
+    use super::*;
+
+    #[test]
+    fn apportion_is_exact_and_stable() {
+        assert_eq!(apportion(10, &[1.0, 1.0, 1.0]), vec![4, 3, 3]);
+        assert_eq!(apportion(0, &[1.0]), vec![0]);
+        assert_eq!(apportion(7, &[0.5, 0.5]).iter().sum::<usize>(), 7);
+        assert_eq!(apportion(1000, &[52.4, 47.6]), vec![524, 476]);
+    }
+
+    #[test]
+    fn plan_is_deterministic_and_hits_the_planted_shares() {
+        let opts = UniverseOptions::new(2000, 7);
+        let a = plan(&opts, Layout::Zones).unwrap();
+        let b = plan(&opts, Layout::Zones).unwrap();
+        assert_eq!(
+            a.iter().map(|d| &d.truth).collect::<Vec<_>>(),
+            b.iter().map(|d| &d.truth).collect::<Vec<_>>()
+        );
+        let count = |f: &dyn Fn(&Truth) -> bool| a.iter().filter(|d| f(&d.truth)).count();
+        assert_eq!(
+            count(&|t| matches!(t.spf_status.as_str(), "valid" | "invalid")),
+            1048
+        );
+        assert_eq!(
+            count(&|t| matches!(t.dmarc_status.as_str(), "valid" | "invalid")),
+            210
+        );
+        assert_eq!(count(&|t| t.parked), 50);
+        assert_eq!(count(&|t| t.resolution == "nxdomain"), 16);
+        // Names are unique.
+        let names: HashSet<&str> = a.iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(names.len(), 2000);
+    }
+}
