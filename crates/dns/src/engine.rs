@@ -13,20 +13,36 @@ use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::{RData, RecordType};
 use mailcensus_posture::dnssec::DnssecEvidence;
 use mailcensus_posture::{
-    DomainEvidence, Failure, Lookup, MxRecord, Outcome, TlsaRecord, TxtRecord, classify_domain,
-    dane, dmarc, spf,
+    DomainEvidence, Failure, Lookup, MxRecord, Outcome, Posture, TlsaRecord, TxtRecord,
+    classify_domain, dane, dmarc, spf,
 };
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 
 use crate::cache::SharedCache;
+use crate::config::{EngineConfig, Probe};
+use crate::error::DnsError;
 use crate::limits::{Pacer, Signal, Window};
 use crate::stats::{Counters, StatsSnapshot};
 use crate::transport::{Reply, Transport};
 use crate::upstream::{Pick, Pool};
 use crate::wire::{QuerySpec, Question, Response, WireName};
 use crate::woken::woken;
-use crate::{DnsError, DomainResult, EngineConfig, Probe};
+
+/// One domain's result.
+#[derive(Debug, Clone)]
+pub struct DomainResult {
+    /// The domain.
+    pub domain: String,
+    /// What the engine found.
+    pub evidence: DomainEvidence,
+    /// The classification of that evidence.
+    pub posture: Posture,
+    /// Queries sent for this domain (retries included, cache hits excluded).
+    pub queries: u32,
+    /// Wall time from first query to classification.
+    pub elapsed: Duration,
+}
 
 /// RFC 7208 §4.6.4: more than 10 DNS-querying terms make SPF `permerror`. The
 /// engine fetches include/redirect targets until one more than that has been

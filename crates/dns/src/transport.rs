@@ -23,8 +23,8 @@ use tokio::net::UdpSocket;
 use tokio::sync::{Notify, oneshot};
 use tokio::task::JoinHandle;
 
-use crate::DnsError;
 use crate::datagrams::{self, Datagram, ReceiveBuffers, Received};
+use crate::error::DnsError;
 use crate::stats::Counters;
 use crate::tcp::TcpPool;
 use crate::wire::{HEADER_LEN, QuerySpec, Question, Response, encode};
