@@ -30,7 +30,6 @@
 //!   nothing on that connection since the query was sent, or a write could
 //!   not complete within the idle timeout.
 
-use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -44,9 +43,9 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::{Semaphore, mpsc, oneshot};
 use tokio::task::AbortHandle;
 
+use crate::pending::{PendingTable, Registration, Reply, complete};
 use crate::stats::Counters;
-use crate::transport::{Reply, answers_query, complete, remember_expired, take_registration};
-use crate::wire::{QuerySpec, Question, encode};
+use crate::wire::{QuerySpec, Question, answers_query, encode};
 
 /// TCP connections the engine keeps open to one upstream at most.
 ///
@@ -106,13 +105,18 @@ struct Pending {
     tx: oneshot::Sender<Reply>,
 }
 
+impl Registration for Pending {
+    fn token(&self) -> u64 {
+        self.token
+    }
+}
+
 /// One connection's state, shared by its task and the queries using it.
 struct Conn {
     /// Tells this connection from its successors (a closed connection's
     /// task and guards must not touch a new one).
     serial: u64,
-    pending: HashMap<u16, Pending>,
-    expired: VecDeque<u16>,
+    pending: PendingTable<Pending>,
     /// When the last query was registered or answered (idle timeout).
     last_active: Instant,
     /// When the server last answered one of our queries (late ones
@@ -198,16 +202,13 @@ impl Upstream {
         // outstanding and recently expired queries.
         let id = (0..ID_DRAWS)
             .map(|_| rand::random::<u16>())
-            .find(|id| !conn.pending.contains_key(id) && !conn.expired.contains(id))?;
+            .find(|&id| conn.pending.is_free(id))?;
         let (tx, reply) = oneshot::channel();
-        conn.pending.insert(
-            id,
-            Pending {
-                question: spec.question.clone(),
-                token,
-                tx,
-            },
-        );
+        conn.pending.vacant(id)?.insert(Pending {
+            question: spec.question.clone(),
+            token,
+            tx,
+        });
         conn.last_active = Instant::now();
         Some(Registered {
             serial: conn.serial,
@@ -230,8 +231,7 @@ impl Upstream {
         Counters::bump(&self.counters.tcp_connections);
         conns.live.push(Conn {
             serial,
-            pending: HashMap::new(),
-            expired: VecDeque::new(),
+            pending: PendingTable::new(RECENT_EXPIRED),
             last_active: Instant::now(),
             last_progress: None,
             frames,
@@ -322,7 +322,7 @@ impl Upstream {
                     // A query that gave up while queued is not sent: its
                     // answer would only be counted as late.
                     let waiting = conn
-                        .and_then(|conn| conn.pending.get(&frame.id))
+                        .and_then(|conn| conn.pending.get(frame.id))
                         .is_some_and(|pending| pending.token == frame.token);
                     if waiting {
                         out.extend_from_slice(&frame.bytes);
@@ -368,14 +368,14 @@ impl Upstream {
     /// Unlists a connection and fails its outstanding queries as transport
     /// failures, for the engine to retry.
     fn close(&self, serial: u64) {
-        let conn = {
+        let mut conn = {
             let mut conns = self.conns();
             let Some(index) = conns.live.iter().position(|conn| conn.serial == serial) else {
                 return;
             };
             conns.live.swap_remove(index)
         };
-        for (_, pending) in conn.pending {
+        for pending in conn.pending.drain() {
             Counters::bump(&self.counters.transport_errors);
             let _ = pending.tx.send(Err(Failure::Transport));
         }
@@ -400,7 +400,7 @@ impl Upstream {
     /// A connection still connecting, or one answering other queries, is
     /// left alone: a slow answer is not a stuck connection.
     fn expired(&self, serial: u64, registered_at: Instant) {
-        let conn = {
+        let mut conn = {
             let mut conns = self.conns();
             let Some(index) = conns.live.iter().position(|conn| {
                 conn.serial == serial
@@ -415,7 +415,7 @@ impl Upstream {
         // Unlisted first, so its task (which would close it the same way)
         // finds nothing to do if it gets there before the abort lands.
         conn.task.abort();
-        for (_, pending) in conn.pending {
+        for pending in conn.pending.drain() {
             Counters::bump(&self.counters.transport_errors);
             let _ = pending.tx.send(Err(Failure::Transport));
         }
@@ -428,9 +428,7 @@ impl Upstream {
         let Some(conn) = conns.live.iter_mut().find(|conn| conn.serial == serial) else {
             return;
         };
-        if take_registration(&mut conn.pending, id, token, |p| p.token).is_some() {
-            remember_expired(&mut conn.expired, id, RECENT_EXPIRED);
-        }
+        conn.pending.forget(id, token);
     }
 
     /// Hands an answer to the outstanding query of this connection it
@@ -446,8 +444,8 @@ impl Upstream {
         let Some(conn) = conns.live.iter_mut().find(|conn| conn.serial == serial) else {
             return;
         };
-        let Some(pending) = conn.pending.get(&id) else {
-            if conn.expired.contains(&id) {
+        let Some(pending) = conn.pending.get(id) else {
+            if conn.pending.was_expired(id) {
                 // Slow, but the server is answering.
                 conn.last_progress = Some(Instant::now());
                 Counters::bump(&counters.late);
@@ -462,7 +460,7 @@ impl Upstream {
             Counters::bump(&counters.mismatched);
             return;
         }
-        let Some(pending) = conn.pending.remove(&id) else {
+        let Some(pending) = conn.pending.remove(id) else {
             return;
         };
         let now = Instant::now();
