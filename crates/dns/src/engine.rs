@@ -23,9 +23,9 @@ use crate::cache::SharedCache;
 use crate::config::{EngineConfig, Probe};
 use crate::error::DnsError;
 use crate::limits::{Pacer, Signal, Window};
-use crate::pending::Reply;
+
 use crate::stats::{Counters, StatsSnapshot};
-use crate::transport::Transport;
+use crate::transport::{Transport, TransportError};
 use crate::upstream::{Pick, Pool};
 use crate::wire::{QuerySpec, Question, Response, WireName};
 use crate::woken::woken;
@@ -419,7 +419,7 @@ impl Engine {
             woken(self.query(domain, RecordType::DNSKEY, true, false, count)),
         );
         let authenticated =
-            |reply: &Reply| reply.as_ref().is_ok_and(|response| response.authentic_data);
+            |reply: &Answer| reply.as_ref().is_ok_and(|response| response.authentic_data);
         let ds_authenticated = authenticated(&ds);
         let dnskey_authenticated = authenticated(&dnskey);
         let ds = to_lookup(ds, ds_algorithm);
@@ -499,7 +499,7 @@ impl Engine {
         dnssec_ok: bool,
         checking_disabled: bool,
         count: &QueryCount,
-    ) -> Reply {
+    ) -> Answer {
         let Some(name) = name else {
             return Err(Failure::FormErr);
         };
@@ -583,7 +583,7 @@ impl Engine {
         spec: &QuerySpec,
         count: &QueryCount,
         timeout: Duration,
-    ) -> Reply {
+    ) -> Answer {
         let inner = &self.inner;
         if let Some(pacer) = inner.per_upstream.get(index) {
             pacer.acquire().await;
@@ -596,7 +596,11 @@ impl Engine {
         };
         count.fetch_add(1, Ordering::Relaxed);
         let sent = Instant::now();
-        let reply = inner.transport.exchange(upstream, spec, timeout).await;
+        let reply = inner
+            .transport
+            .exchange(upstream, spec, timeout)
+            .await
+            .map_err(|error| failure_of(&error));
         let signal = match &reply {
             Ok(_) => {
                 inner.pool.sample(index, sent.elapsed());
@@ -607,6 +611,23 @@ impl Engine {
         };
         inner.window.release(permit, signal);
         reply
+    }
+}
+
+/// How one attempt ended: the response, or the failure kind the evidence
+/// records.
+type Answer = Result<Response, Failure>;
+
+/// The evidence's failure kind for a transport error: the boundary between
+/// the transport's reasons and the outcomes the classifiers read.
+fn failure_of(error: &TransportError) -> Failure {
+    match error {
+        TransportError::Timeout => Failure::Timeout,
+        TransportError::Malformed(_) => Failure::Malformed,
+        // A query that cannot be framed cannot be sent, like a name DNS
+        // cannot carry.
+        TransportError::TooLong => Failure::FormErr,
+        _ => Failure::Transport,
     }
 }
 
@@ -623,7 +644,7 @@ fn rcode_failure(code: ResponseCode) -> Failure {
 /// [`Response`] keeps), or the negative or failed outcome. A record of the
 /// asked type whose data is not what that type must carry makes the whole
 /// lookup malformed: partial RRsets would be misread.
-fn to_lookup<T>(reply: Reply, extract: impl Fn(&RData) -> Option<T>) -> Lookup<T> {
+fn to_lookup<T>(reply: Answer, extract: impl Fn(&RData) -> Option<T>) -> Lookup<T> {
     let response: Response = match reply {
         Ok(response) => response,
         Err(failure) => return Lookup::Failed(failure),
@@ -707,7 +728,7 @@ mod tests {
     use hickory_proto::rr::Name;
     use hickory_proto::rr::rdata::{MX, TXT};
 
-    fn reply(code: ResponseCode, answers: Vec<RData>) -> Reply {
+    fn reply(code: ResponseCode, answers: Vec<RData>) -> Answer {
         Ok(Response {
             response_code: code,
             authentic_data: false,
@@ -721,7 +742,7 @@ mod tests {
     #[test]
     fn replies_map_to_exactly_one_outcome() {
         let txt = RData::TXT(TXT::new(vec!["v=spf1 -all".into()]));
-        let cases: Vec<(Reply, Lookup<TxtRecord>)> = vec![
+        let cases: Vec<(Answer, Lookup<TxtRecord>)> = vec![
             (
                 reply(ResponseCode::NoError, vec![txt.clone()]),
                 Lookup::Records(vec![TxtRecord::single("v=spf1 -all")]),

@@ -11,14 +11,46 @@
 use std::collections::VecDeque;
 use std::collections::hash_map::{Entry, HashMap, VacantEntry};
 
-use mailcensus_posture::Failure;
+use hickory_proto::serialize::binary::DecodeError;
 use tokio::sync::oneshot;
 
 use crate::stats::Counters;
 use crate::wire::{Question, Response};
 
 /// How one attempt ends.
-pub(crate) type Reply = Result<Response, Failure>;
+pub(crate) type Reply = Result<Response, TransportError>;
+
+/// Why an attempt got no usable answer. The engine decides what each means
+/// for the query (retry, failure kind of the evidence).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub(crate) enum TransportError {
+    /// No matching answer came within the attempt's timeout.
+    #[error("no answer within the attempt's timeout")]
+    Timeout,
+    /// No socket of the upstream's address family, or no TCP pool for it.
+    #[error("no socket or connection pool for this upstream")]
+    NoRoute,
+    /// Every id drawn was taken.
+    #[error("no free query id")]
+    NoFreeId,
+    /// The kernel refused the datagram.
+    #[error("sending the query failed")]
+    Send,
+    /// The TCP connection closed, broke or was presumed stuck before the
+    /// answer came (RFC 7766 §6.2.4 leaves the retry to the client).
+    #[error("the connection ended before the answer came")]
+    Closed,
+    /// The query's registration ended without a reply (its pool shut down).
+    #[error("the query was dropped unanswered")]
+    Dropped,
+    /// The query does not fit a TCP length prefix (RFC 1035 §4.2.2).
+    #[error("query too long for TCP framing")]
+    TooLong,
+    /// The answer matched the query but the rest does not decode.
+    #[error("undecodable answer")]
+    Malformed(#[source] DecodeError),
+}
 
 /// An outstanding query as a table keeps it.
 pub(crate) trait Registration {
@@ -131,9 +163,9 @@ pub(crate) fn complete(
     tx: oneshot::Sender<Reply>,
     counters: &Counters,
 ) {
-    let reply = Response::decode(bytes, question).map_err(|_| {
+    let reply = Response::decode(bytes, question).map_err(|error| {
         Counters::bump(&counters.malformed);
-        Failure::Malformed
+        TransportError::Malformed(error)
     });
     Counters::bump(&counters.accepted);
     // The receiver may have given up meanwhile; nothing to do then.

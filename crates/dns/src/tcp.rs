@@ -23,7 +23,7 @@
 //!   half that reads and dispatches answers.
 //! - A connection with nothing outstanding for [`IDLE_TIMEOUT`] is closed by
 //!   us (RFC 7766 §6.2.3). One the server closes, or that breaks, fails its
-//!   outstanding queries at once with [`Failure::Transport`] (RFC 7766 §6.2.4
+//!   outstanding queries at once with [`TransportError::Closed`] (RFC 7766 §6.2.4
 //!   leaves the retry to the client: the engine retries them, and a failure
 //!   is never turned into absence); the next query opens a fresh one. So
 //!   does one presumed stuck: a query timed out and the server has answered
@@ -36,14 +36,13 @@ use std::time::{Duration, Instant};
 
 use hickory_proto::op::Header;
 use hickory_proto::serialize::binary::{BinDecodable, BinDecoder};
-use mailcensus_posture::Failure;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::{Semaphore, mpsc, oneshot};
 use tokio::task::AbortHandle;
 
-use crate::pending::{PendingTable, Registration, Reply, complete};
+use crate::pending::{PendingTable, Registration, Reply, TransportError, complete};
 use crate::stats::Counters;
 use crate::wire::{QuerySpec, Question, answers_query, encode};
 
@@ -377,7 +376,7 @@ impl Upstream {
         };
         for pending in conn.pending.drain() {
             Counters::bump(&self.counters.transport_errors);
-            let _ = pending.tx.send(Err(Failure::Transport));
+            let _ = pending.tx.send(Err(TransportError::Closed));
         }
     }
 
@@ -417,7 +416,7 @@ impl Upstream {
         conn.task.abort();
         for pending in conn.pending.drain() {
             Counters::bump(&self.counters.transport_errors);
-            let _ = pending.tx.send(Err(Failure::Transport));
+            let _ = pending.tx.send(Err(TransportError::Closed));
         }
     }
 
@@ -546,7 +545,7 @@ impl TcpPool {
     ) -> Reply {
         let Some(pool) = self.upstreams.iter().find(|pool| pool.addr == upstream) else {
             Counters::bump(&self.counters.transport_errors);
-            return Err(Failure::Transport);
+            return Err(TransportError::NoRoute);
         };
         let counters = &pool.counters;
         // Which connection the query went to, and when: a timeout may mean
@@ -555,10 +554,14 @@ impl TcpPool {
         let work = async {
             // Declared before the guard, so dropped after it: the pending
             // entry is gone before the slot is handed to another query.
-            let _slot = pool.slots.acquire().await.map_err(|_| Failure::Transport)?;
+            let _slot = pool
+                .slots
+                .acquire()
+                .await
+                .map_err(|_| TransportError::Dropped)?;
             let Some(registered) = pool.register(spec, timeout) else {
                 Counters::bump(&counters.transport_errors);
-                return Err(Failure::Transport);
+                return Err(TransportError::NoFreeId);
             };
             let _guard = PendingGuard {
                 upstream: pool,
@@ -578,7 +581,10 @@ impl TcpPool {
                     bytes,
                 })
                 .await;
-            registered.reply.await.map_err(|_| Failure::Transport)?
+            registered
+                .reply
+                .await
+                .map_err(|_| TransportError::Dropped)?
         };
         // Bound to a name so the query's future, its guard included, is
         // dropped here: the query is forgotten before the check below.
@@ -590,16 +596,16 @@ impl TcpPool {
                 if let Some((serial, registered_at)) = sent_on {
                     pool.expired(serial, registered_at);
                 }
-                Err(Failure::Timeout)
+                Err(TransportError::Timeout)
             }
         }
     }
 }
 
 /// The query with its RFC 1035 §4.2.2 two-byte length prefix.
-fn framed(id: u16, spec: &QuerySpec) -> Result<Vec<u8>, Failure> {
+fn framed(id: u16, spec: &QuerySpec) -> Result<Vec<u8>, TransportError> {
     let message = encode(id, spec);
-    let len = u16::try_from(message.len()).map_err(|_| Failure::FormErr)?;
+    let len = u16::try_from(message.len()).map_err(|_| TransportError::TooLong)?;
     let mut bytes = Vec::with_capacity(message.len() + 2);
     bytes.extend_from_slice(&len.to_be_bytes());
     bytes.extend_from_slice(&message);
@@ -841,7 +847,7 @@ mod tests {
             }));
         }
         for task in tasks {
-            assert_eq!(task.await.unwrap().err(), Some(Failure::Transport));
+            assert!(matches!(task.await.unwrap(), Err(TransportError::Closed)));
         }
         assert!(start.elapsed() < timeout / 2, "{:?}", start.elapsed());
         let stats = counters.snapshot(0);
@@ -862,7 +868,7 @@ mod tests {
         let pool = TcpPool::new(&[closed], &counters);
         let start = Instant::now();
         let reply = pool.exchange(closed, &spec("a.mcdns."), timeout).await;
-        assert_eq!(reply.err(), Some(Failure::Transport));
+        assert!(matches!(reply, Err(TransportError::Closed)));
         assert!(start.elapsed() < timeout / 2, "{:?}", start.elapsed());
     }
 
@@ -937,7 +943,10 @@ mod tests {
             frames_tx.send(frame).await.unwrap();
         }
         assert_eq!(text_of(&bystander.await.unwrap()), "bystander.mcdns.");
-        assert_eq!(victim.await.unwrap().err(), Some(Failure::Timeout));
+        assert!(matches!(
+            victim.await.unwrap(),
+            Err(TransportError::Timeout)
+        ));
         // Its real answer, after the timeout.
         frames_tx.send(answer(&query)).await.unwrap();
         let deadline = Instant::now() + Duration::from_secs(5);
@@ -1001,13 +1010,13 @@ mod tests {
         let behind = pool
             .exchange(upstream, &spec("b.mcdns."), Duration::from_secs(10))
             .await;
-        assert_eq!(behind.err(), Some(Failure::Transport));
+        assert!(matches!(behind, Err(TransportError::Closed)));
         assert!(
             start.elapsed() < Duration::from_secs(2),
             "{:?}",
             start.elapsed()
         );
-        assert_eq!(first.await.unwrap().err(), Some(Failure::Timeout));
+        assert!(matches!(first.await.unwrap(), Err(TransportError::Timeout)));
         let closed = tokio::time::timeout(Duration::from_secs(5), closed_rx.recv())
             .await
             .expect("the stuck connection was not closed");

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::pending::Reply;
+pub(crate) use crate::pending::{Reply, TransportError};
 use crate::stats::Counters;
 use crate::tcp::TcpPool;
 use crate::udp::UdpPool;
@@ -60,7 +60,6 @@ mod tests {
     use super::*;
     use crate::wire::{Question, WireName};
     use hickory_proto::rr::RecordType;
-    use mailcensus_posture::Failure;
 
     fn spec(name: &str, qtype: RecordType) -> QuerySpec {
         QuerySpec {
@@ -85,7 +84,7 @@ mod tests {
                 Duration::from_secs(60),
             )
             .await;
-        assert_eq!(reply.err(), Some(Failure::Transport));
+        assert!(matches!(reply, Err(TransportError::Send)));
         let snapshot = counters.snapshot(0);
         assert_eq!(snapshot.transport_errors, 1);
         assert_eq!(snapshot.sent_udp, 0);

@@ -18,14 +18,13 @@ use std::time::Duration;
 
 use hickory_proto::op::Header;
 use hickory_proto::serialize::binary::{BinDecodable, BinDecoder};
-use mailcensus_posture::Failure;
 use tokio::io::Interest;
 use tokio::net::UdpSocket;
 use tokio::sync::{Notify, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::datagrams::{self, Datagram, ReceiveBuffers, Received};
-use crate::pending::{PendingTable, Registration, Reply, complete};
+use crate::pending::{PendingTable, Registration, Reply, TransportError, complete};
 use crate::stats::Counters;
 use crate::wire::{QuerySpec, Question, Response, answers_query, encode};
 
@@ -187,7 +186,7 @@ impl Slot {
     fn fail(&self, id: u16, token: u64) {
         let taken = self.table().pending.take(id, token);
         if let Some(pending) = taken {
-            let _ = pending.tx.send(Err(Failure::Transport));
+            let _ = pending.tx.send(Err(TransportError::Send));
         }
     }
 
@@ -398,7 +397,7 @@ impl UdpPool {
     ) -> Reply {
         let slots = self.slots_for(upstream);
         if slots.is_empty() {
-            return Err(Failure::Transport);
+            return Err(TransportError::NoRoute);
         }
         let start = self.next.fetch_add(1, Ordering::Relaxed);
         let mut registered = None;
@@ -413,7 +412,7 @@ impl UdpPool {
         }
         let Some((slot, id, token, rx)) = registered else {
             Counters::bump(&self.counters.transport_errors);
-            return Err(Failure::Transport);
+            return Err(TransportError::NoFreeId);
         };
         let guard = PendingGuard { slot, id, token };
         let bytes = encode(id, spec);
@@ -426,10 +425,10 @@ impl UdpPool {
         });
         let outcome = match tokio::time::timeout(timeout, rx).await {
             Ok(Ok(reply)) => reply,
-            Ok(Err(_)) => Err(Failure::Transport),
+            Ok(Err(_)) => Err(TransportError::Dropped),
             Err(_) => {
                 Counters::bump(&self.counters.timeouts);
-                Err(Failure::Timeout)
+                Err(TransportError::Timeout)
             }
         };
         drop(guard);
@@ -536,7 +535,7 @@ mod tests {
         );
         assert!(slot.table().pending.get(id).is_some());
         slot.fail(id, new_token);
-        assert!(matches!(newer.try_recv(), Ok(Err(Failure::Transport))));
+        assert!(matches!(newer.try_recv(), Ok(Err(TransportError::Send))));
     }
 
     /// An answered query's id is free at once; the answered query's future,
