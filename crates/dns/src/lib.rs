@@ -34,6 +34,11 @@
 //!
 //! Every query ends in exactly one outcome (answer, NODATA, NXDOMAIN or a
 //! [`Failure`](mailcensus_posture::Failure)); a failure is never turned into absence.
+//!
+//! Modules import one way, bottom up: `wire` (query and answer bytes) <-
+//! `pending` (the outstanding-query table, and the transport's error) <-
+//! `udp` / `tcp` <- `transport` <- `engine`; `config` and `error` sit below
+//! all of them and `lib.rs` only re-exports.
 #![deny(missing_docs)]
 
 mod cache;
