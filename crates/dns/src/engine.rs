@@ -13,20 +13,37 @@ use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::{RData, RecordType};
 use mailcensus_posture::dnssec::DnssecEvidence;
 use mailcensus_posture::{
-    DomainEvidence, Failure, Lookup, MxRecord, Outcome, TlsaRecord, TxtRecord, classify_domain,
-    dane, dmarc, spf,
+    DomainEvidence, Failure, Lookup, MxRecord, Outcome, Posture, TlsaRecord, TxtRecord,
+    classify_domain, dane, dmarc, spf,
 };
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 
 use crate::cache::SharedCache;
+use crate::config::{EngineConfig, Probe};
+use crate::error::DnsError;
 use crate::limits::{Pacer, Signal, Window};
+
 use crate::stats::{Counters, StatsSnapshot};
-use crate::transport::{Reply, Transport};
+use crate::transport::{Transport, TransportError};
 use crate::upstream::{Pick, Pool};
 use crate::wire::{QuerySpec, Question, Response, WireName};
 use crate::woken::woken;
-use crate::{DnsError, DomainResult, EngineConfig, Probe};
+
+/// One domain's result.
+#[derive(Debug, Clone)]
+pub struct DomainResult {
+    /// The domain.
+    pub domain: String,
+    /// What the engine found.
+    pub evidence: DomainEvidence,
+    /// The classification of that evidence.
+    pub posture: Posture,
+    /// Queries sent for this domain (retries included, cache hits excluded).
+    pub queries: u32,
+    /// Wall time from first query to classification.
+    pub elapsed: Duration,
+}
 
 /// RFC 7208 §4.6.4: more than 10 DNS-querying terms make SPF `permerror`. The
 /// engine fetches include/redirect targets until one more than that has been
@@ -402,7 +419,7 @@ impl Engine {
             woken(self.query(domain, RecordType::DNSKEY, true, false, count)),
         );
         let authenticated =
-            |reply: &Reply| reply.as_ref().is_ok_and(|response| response.authentic_data);
+            |reply: &Answer| reply.as_ref().is_ok_and(|response| response.authentic_data);
         let ds_authenticated = authenticated(&ds);
         let dnskey_authenticated = authenticated(&dnskey);
         let ds = to_lookup(ds, ds_algorithm);
@@ -482,7 +499,7 @@ impl Engine {
         dnssec_ok: bool,
         checking_disabled: bool,
         count: &QueryCount,
-    ) -> Reply {
+    ) -> Answer {
         let Some(name) = name else {
             return Err(Failure::FormErr);
         };
@@ -566,7 +583,7 @@ impl Engine {
         spec: &QuerySpec,
         count: &QueryCount,
         timeout: Duration,
-    ) -> Reply {
+    ) -> Answer {
         let inner = &self.inner;
         if let Some(pacer) = inner.per_upstream.get(index) {
             pacer.acquire().await;
@@ -579,7 +596,11 @@ impl Engine {
         };
         count.fetch_add(1, Ordering::Relaxed);
         let sent = Instant::now();
-        let reply = inner.transport.exchange(upstream, spec, timeout).await;
+        let reply = inner
+            .transport
+            .exchange(upstream, spec, timeout)
+            .await
+            .map_err(|error| failure_of(&error));
         let signal = match &reply {
             Ok(_) => {
                 inner.pool.sample(index, sent.elapsed());
@@ -590,6 +611,23 @@ impl Engine {
         };
         inner.window.release(permit, signal);
         reply
+    }
+}
+
+/// How one attempt ended: the response, or the failure kind the evidence
+/// records.
+type Answer = Result<Response, Failure>;
+
+/// The evidence's failure kind for a transport error: the boundary between
+/// the transport's reasons and the outcomes the classifiers read.
+fn failure_of(error: &TransportError) -> Failure {
+    match error {
+        TransportError::Timeout => Failure::Timeout,
+        TransportError::Malformed(_) => Failure::Malformed,
+        // A query that cannot be framed cannot be sent, like a name DNS
+        // cannot carry.
+        TransportError::TooLong => Failure::FormErr,
+        _ => Failure::Transport,
     }
 }
 
@@ -606,7 +644,7 @@ fn rcode_failure(code: ResponseCode) -> Failure {
 /// [`Response`] keeps), or the negative or failed outcome. A record of the
 /// asked type whose data is not what that type must carry makes the whole
 /// lookup malformed: partial RRsets would be misread.
-fn to_lookup<T>(reply: Reply, extract: impl Fn(&RData) -> Option<T>) -> Lookup<T> {
+fn to_lookup<T>(reply: Answer, extract: impl Fn(&RData) -> Option<T>) -> Lookup<T> {
     let response: Response = match reply {
         Ok(response) => response,
         Err(failure) => return Lookup::Failed(failure),
@@ -690,7 +728,7 @@ mod tests {
     use hickory_proto::rr::Name;
     use hickory_proto::rr::rdata::{MX, TXT};
 
-    fn reply(code: ResponseCode, answers: Vec<RData>) -> Reply {
+    fn reply(code: ResponseCode, answers: Vec<RData>) -> Answer {
         Ok(Response {
             response_code: code,
             authentic_data: false,
@@ -704,7 +742,7 @@ mod tests {
     #[test]
     fn replies_map_to_exactly_one_outcome() {
         let txt = RData::TXT(TXT::new(vec!["v=spf1 -all".into()]));
-        let cases: Vec<(Reply, Lookup<TxtRecord>)> = vec![
+        let cases: Vec<(Answer, Lookup<TxtRecord>)> = vec![
             (
                 reply(ResponseCode::NoError, vec![txt.clone()]),
                 Lookup::Records(vec![TxtRecord::single("v=spf1 -all")]),

@@ -23,30 +23,28 @@
 //!   half that reads and dispatches answers.
 //! - A connection with nothing outstanding for [`IDLE_TIMEOUT`] is closed by
 //!   us (RFC 7766 §6.2.3). One the server closes, or that breaks, fails its
-//!   outstanding queries at once with [`Failure::Transport`] (RFC 7766 §6.2.4
+//!   outstanding queries at once with [`TransportError::Closed`] (RFC 7766 §6.2.4
 //!   leaves the retry to the client: the engine retries them, and a failure
 //!   is never turned into absence); the next query opens a fresh one. So
 //!   does one presumed stuck: a query timed out and the server has answered
 //!   nothing on that connection since the query was sent, or a write could
 //!   not complete within the idle timeout.
 
-use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use hickory_proto::op::Header;
 use hickory_proto::serialize::binary::{BinDecodable, BinDecoder};
-use mailcensus_posture::Failure;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::{Semaphore, mpsc, oneshot};
 use tokio::task::AbortHandle;
 
+use crate::pending::{PendingTable, Registration, Reply, TransportError, complete};
 use crate::stats::Counters;
-use crate::transport::{Reply, answers_query, complete, remember_expired, take_registration};
-use crate::wire::{QuerySpec, Question, encode};
+use crate::wire::{QuerySpec, Question, answers_query, encode};
 
 /// TCP connections the engine keeps open to one upstream at most.
 ///
@@ -106,13 +104,18 @@ struct Pending {
     tx: oneshot::Sender<Reply>,
 }
 
+impl Registration for Pending {
+    fn token(&self) -> u64 {
+        self.token
+    }
+}
+
 /// One connection's state, shared by its task and the queries using it.
 struct Conn {
     /// Tells this connection from its successors (a closed connection's
     /// task and guards must not touch a new one).
     serial: u64,
-    pending: HashMap<u16, Pending>,
-    expired: VecDeque<u16>,
+    pending: PendingTable<Pending>,
     /// When the last query was registered or answered (idle timeout).
     last_active: Instant,
     /// When the server last answered one of our queries (late ones
@@ -198,16 +201,13 @@ impl Upstream {
         // outstanding and recently expired queries.
         let id = (0..ID_DRAWS)
             .map(|_| rand::random::<u16>())
-            .find(|id| !conn.pending.contains_key(id) && !conn.expired.contains(id))?;
+            .find(|&id| conn.pending.is_free(id))?;
         let (tx, reply) = oneshot::channel();
-        conn.pending.insert(
-            id,
-            Pending {
-                question: spec.question.clone(),
-                token,
-                tx,
-            },
-        );
+        conn.pending.vacant(id)?.insert(Pending {
+            question: spec.question.clone(),
+            token,
+            tx,
+        });
         conn.last_active = Instant::now();
         Some(Registered {
             serial: conn.serial,
@@ -230,8 +230,7 @@ impl Upstream {
         Counters::bump(&self.counters.tcp_connections);
         conns.live.push(Conn {
             serial,
-            pending: HashMap::new(),
-            expired: VecDeque::new(),
+            pending: PendingTable::new(RECENT_EXPIRED),
             last_active: Instant::now(),
             last_progress: None,
             frames,
@@ -322,7 +321,7 @@ impl Upstream {
                     // A query that gave up while queued is not sent: its
                     // answer would only be counted as late.
                     let waiting = conn
-                        .and_then(|conn| conn.pending.get(&frame.id))
+                        .and_then(|conn| conn.pending.get(frame.id))
                         .is_some_and(|pending| pending.token == frame.token);
                     if waiting {
                         out.extend_from_slice(&frame.bytes);
@@ -368,16 +367,16 @@ impl Upstream {
     /// Unlists a connection and fails its outstanding queries as transport
     /// failures, for the engine to retry.
     fn close(&self, serial: u64) {
-        let conn = {
+        let mut conn = {
             let mut conns = self.conns();
             let Some(index) = conns.live.iter().position(|conn| conn.serial == serial) else {
                 return;
             };
             conns.live.swap_remove(index)
         };
-        for (_, pending) in conn.pending {
+        for pending in conn.pending.drain() {
             Counters::bump(&self.counters.transport_errors);
-            let _ = pending.tx.send(Err(Failure::Transport));
+            let _ = pending.tx.send(Err(TransportError::Closed));
         }
     }
 
@@ -400,7 +399,7 @@ impl Upstream {
     /// A connection still connecting, or one answering other queries, is
     /// left alone: a slow answer is not a stuck connection.
     fn expired(&self, serial: u64, registered_at: Instant) {
-        let conn = {
+        let mut conn = {
             let mut conns = self.conns();
             let Some(index) = conns.live.iter().position(|conn| {
                 conn.serial == serial
@@ -415,9 +414,9 @@ impl Upstream {
         // Unlisted first, so its task (which would close it the same way)
         // finds nothing to do if it gets there before the abort lands.
         conn.task.abort();
-        for (_, pending) in conn.pending {
+        for pending in conn.pending.drain() {
             Counters::bump(&self.counters.transport_errors);
-            let _ = pending.tx.send(Err(Failure::Transport));
+            let _ = pending.tx.send(Err(TransportError::Closed));
         }
     }
 
@@ -428,9 +427,7 @@ impl Upstream {
         let Some(conn) = conns.live.iter_mut().find(|conn| conn.serial == serial) else {
             return;
         };
-        if take_registration(&mut conn.pending, id, token, |p| p.token).is_some() {
-            remember_expired(&mut conn.expired, id, RECENT_EXPIRED);
-        }
+        conn.pending.forget(id, token);
     }
 
     /// Hands an answer to the outstanding query of this connection it
@@ -446,8 +443,8 @@ impl Upstream {
         let Some(conn) = conns.live.iter_mut().find(|conn| conn.serial == serial) else {
             return;
         };
-        let Some(pending) = conn.pending.get(&id) else {
-            if conn.expired.contains(&id) {
+        let Some(pending) = conn.pending.get(id) else {
+            if conn.pending.was_expired(id) {
                 // Slow, but the server is answering.
                 conn.last_progress = Some(Instant::now());
                 Counters::bump(&counters.late);
@@ -462,7 +459,7 @@ impl Upstream {
             Counters::bump(&counters.mismatched);
             return;
         }
-        let Some(pending) = conn.pending.remove(&id) else {
+        let Some(pending) = conn.pending.remove(id) else {
             return;
         };
         let now = Instant::now();
@@ -548,7 +545,7 @@ impl TcpPool {
     ) -> Reply {
         let Some(pool) = self.upstreams.iter().find(|pool| pool.addr == upstream) else {
             Counters::bump(&self.counters.transport_errors);
-            return Err(Failure::Transport);
+            return Err(TransportError::NoRoute);
         };
         let counters = &pool.counters;
         // Which connection the query went to, and when: a timeout may mean
@@ -557,10 +554,14 @@ impl TcpPool {
         let work = async {
             // Declared before the guard, so dropped after it: the pending
             // entry is gone before the slot is handed to another query.
-            let _slot = pool.slots.acquire().await.map_err(|_| Failure::Transport)?;
+            let _slot = pool
+                .slots
+                .acquire()
+                .await
+                .map_err(|_| TransportError::Dropped)?;
             let Some(registered) = pool.register(spec, timeout) else {
                 Counters::bump(&counters.transport_errors);
-                return Err(Failure::Transport);
+                return Err(TransportError::NoFreeId);
             };
             let _guard = PendingGuard {
                 upstream: pool,
@@ -580,7 +581,10 @@ impl TcpPool {
                     bytes,
                 })
                 .await;
-            registered.reply.await.map_err(|_| Failure::Transport)?
+            registered
+                .reply
+                .await
+                .map_err(|_| TransportError::Dropped)?
         };
         // Bound to a name so the query's future, its guard included, is
         // dropped here: the query is forgotten before the check below.
@@ -592,16 +596,16 @@ impl TcpPool {
                 if let Some((serial, registered_at)) = sent_on {
                     pool.expired(serial, registered_at);
                 }
-                Err(Failure::Timeout)
+                Err(TransportError::Timeout)
             }
         }
     }
 }
 
 /// The query with its RFC 1035 §4.2.2 two-byte length prefix.
-fn framed(id: u16, spec: &QuerySpec) -> Result<Vec<u8>, Failure> {
+fn framed(id: u16, spec: &QuerySpec) -> Result<Vec<u8>, TransportError> {
     let message = encode(id, spec);
-    let len = u16::try_from(message.len()).map_err(|_| Failure::FormErr)?;
+    let len = u16::try_from(message.len()).map_err(|_| TransportError::TooLong)?;
     let mut bytes = Vec::with_capacity(message.len() + 2);
     bytes.extend_from_slice(&len.to_be_bytes());
     bytes.extend_from_slice(&message);
@@ -843,7 +847,7 @@ mod tests {
             }));
         }
         for task in tasks {
-            assert_eq!(task.await.unwrap().err(), Some(Failure::Transport));
+            assert!(matches!(task.await.unwrap(), Err(TransportError::Closed)));
         }
         assert!(start.elapsed() < timeout / 2, "{:?}", start.elapsed());
         let stats = counters.snapshot(0);
@@ -864,7 +868,7 @@ mod tests {
         let pool = TcpPool::new(&[closed], &counters);
         let start = Instant::now();
         let reply = pool.exchange(closed, &spec("a.mcdns."), timeout).await;
-        assert_eq!(reply.err(), Some(Failure::Transport));
+        assert!(matches!(reply, Err(TransportError::Closed)));
         assert!(start.elapsed() < timeout / 2, "{:?}", start.elapsed());
     }
 
@@ -939,7 +943,10 @@ mod tests {
             frames_tx.send(frame).await.unwrap();
         }
         assert_eq!(text_of(&bystander.await.unwrap()), "bystander.mcdns.");
-        assert_eq!(victim.await.unwrap().err(), Some(Failure::Timeout));
+        assert!(matches!(
+            victim.await.unwrap(),
+            Err(TransportError::Timeout)
+        ));
         // Its real answer, after the timeout.
         frames_tx.send(answer(&query)).await.unwrap();
         let deadline = Instant::now() + Duration::from_secs(5);
@@ -1003,13 +1010,13 @@ mod tests {
         let behind = pool
             .exchange(upstream, &spec("b.mcdns."), Duration::from_secs(10))
             .await;
-        assert_eq!(behind.err(), Some(Failure::Transport));
+        assert!(matches!(behind, Err(TransportError::Closed)));
         assert!(
             start.elapsed() < Duration::from_secs(2),
             "{:?}",
             start.elapsed()
         );
-        assert_eq!(first.await.unwrap().err(), Some(Failure::Timeout));
+        assert!(matches!(first.await.unwrap(), Err(TransportError::Timeout)));
         let closed = tokio::time::timeout(Duration::from_secs(5), closed_rx.recv())
             .await
             .expect("the stuck connection was not closed");

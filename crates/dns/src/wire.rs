@@ -12,11 +12,13 @@
 //! A response is matched by comparing its question's bytes with ours,
 //! without decoding a name per answer.
 
-use hickory_proto::op::{Header, ResponseCode};
+use hickory_proto::op::{Header, MessageType, ResponseCode};
 use hickory_proto::rr::{DNSClass, Name, RData, RecordType};
 use hickory_proto::serialize::binary::{BinDecodable, BinDecoder, DecodeError, Restrict};
 
-use crate::transport::EDNS_PAYLOAD;
+/// The EDNS0 UDP payload size we advertise: large enough for most answers,
+/// small enough to avoid IP fragmentation (DNS Flag Day 2020).
+pub(crate) const EDNS_PAYLOAD: u16 = 1232;
 
 /// RFC 1035 §2.3.4: a label is at most 63 octets.
 const MAX_LABEL: usize = 63;
@@ -244,6 +246,21 @@ impl Response {
             answers,
         })
     }
+}
+
+/// A response carrying exactly one question: the only kind that can answer
+/// one of our queries (RFC 5452 §9.1).
+fn is_single_question_response(header: &Header) -> bool {
+    header.metadata.message_type == MessageType::Response && header.counts.queries == 1
+}
+
+/// A response (`bytes`, whose header is `header`) answers the query that
+/// asked `question`: one question, and it is the query's.
+pub(crate) fn answers_query(header: &Header, bytes: &[u8], question: &Question) -> bool {
+    is_single_question_response(header)
+        && bytes
+            .get(HEADER_LEN..)
+            .is_some_and(|section| question.begins(section))
 }
 
 /// Steps over a name (RFC 1035 §4.1.4): labels up to the root label or a
