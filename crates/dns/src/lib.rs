@@ -37,13 +37,15 @@
 //!
 //! Modules import one way, bottom up: `wire` (query and answer bytes) <-
 //! `pending` (the outstanding-query table, and the transport's error) <-
-//! `udp` / `tcp` <- `transport` <- `engine`; `config` and `error` sit below
+//! `udp` / `tcp` <- `transport` <- `decode` (answers to posture evidence) <-
+//! `engine` (the probe plan and retries); `config` and `error` sit below
 //! all of them and `lib.rs` only re-exports.
 #![deny(missing_docs)]
 
 mod cache;
 mod config;
 mod datagrams;
+mod decode;
 mod engine;
 mod error;
 mod limits;
