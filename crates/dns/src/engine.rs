@@ -10,9 +10,10 @@ use std::time::{Duration, Instant};
 
 use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::RecordType;
+use mailcensus_posture::dkim::DkimEvidence;
 use mailcensus_posture::dnssec::DnssecEvidence;
 use mailcensus_posture::{
-    DomainEvidence, Failure, Lookup, MxRecord, Outcome, Posture, TlsaRecord, TxtRecord,
+    DomainEvidence, Failure, Lookup, MxRecord, Outcome, Posture, TlsaRecord, TxtRecord, Validated,
     classify_domain, dane, dmarc, spf,
 };
 use tokio::sync::{Semaphore, mpsc};
@@ -328,7 +329,10 @@ impl Engine {
         evidence.bimi = bimi;
         evidence.mta_sts = mta_sts;
         evidence.tlsrpt = tlsrpt;
-        evidence.dkim = dkim.map(|lookup| lookup.outcome());
+        evidence.dkim = dkim.map(|lookup| DkimEvidence {
+            domainkey: lookup.outcome(),
+            nonexistent: None,
+        });
         evidence.tlsa = tlsa.unwrap_or_default();
         evidence
     }
@@ -348,14 +352,11 @@ impl Engine {
         evidence.bimi = nx(Probe::Bimi);
         evidence.mta_sts = nx(Probe::MtaSts);
         evidence.tlsrpt = nx(Probe::Tlsrpt);
-        evidence.dkim = self.selected(Probe::Dkim).then_some(Outcome::NxDomain);
-        evidence.dnssec = self.selected(Probe::Dnssec).then_some(DnssecEvidence {
-            ds: Lookup::NxDomain,
-            ds_authenticated: false,
-            dnskey: Lookup::NxDomain,
-            dnskey_authenticated: false,
-            checking_disabled_retry: None,
+        evidence.dkim = self.selected(Probe::Dkim).then_some(DkimEvidence {
+            domainkey: Outcome::NxDomain,
+            nonexistent: None,
         });
+        evidence.dnssec = self.selected(Probe::Dnssec).then(DnssecEvidence::nxdomain);
     }
 
     /// SPF: the apex TXT, then the include/redirect targets breadth-first
@@ -446,7 +447,10 @@ impl Engine {
             ds_authenticated,
             dnskey,
             dnskey_authenticated,
+            servfail_confirmation: None,
             checking_disabled_retry,
+            ds_checking_disabled: None,
+            extended_error: None,
         }
     }
 
@@ -455,7 +459,7 @@ impl Engine {
         &self,
         hosts: &[String],
         count: &QueryCount,
-    ) -> HashMap<String, Arc<Lookup<TlsaRecord>>> {
+    ) -> HashMap<String, Arc<Validated<TlsaRecord>>> {
         let mut found = HashMap::new();
         for host in hosts {
             if found.contains_key(host) {
@@ -475,7 +479,11 @@ impl Engine {
             if hit {
                 Counters::bump(&self.inner.counters.cache_hits);
             }
-            found.insert(host.clone(), lookup);
+            // Interim (issue 12): AD is not carried yet.
+            found.insert(
+                host.clone(),
+                Arc::new(Validated::unvalidated(lookup.as_ref().clone())),
+            );
         }
         found
     }

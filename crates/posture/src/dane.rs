@@ -32,7 +32,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::evidence::{Lookup, TlsaRecord};
+use crate::evidence::{Lookup, TlsaRecord, Validated};
 use crate::mx::{MxPosture, MxStatus};
 use crate::status::Status;
 
@@ -43,7 +43,11 @@ pub fn tlsa_name(host: &str) -> String {
 
 /// Classifies DANE from the MX posture and the TLSA lookups of its hosts
 /// (keyed by host).
-pub fn classify(mx: &MxPosture, tlsa: &HashMap<String, Arc<Lookup<TlsaRecord>>>) -> Status {
+pub fn classify(
+    mx: &MxPosture,
+    _mx_authenticated: bool,
+    tlsa: &HashMap<String, Arc<Validated<TlsaRecord>>>,
+) -> Status {
     match mx.status {
         MxStatus::Error => return Status::Error,
         MxStatus::Absent | MxStatus::NullMx => return Status::Absent,
@@ -55,7 +59,7 @@ pub fn classify(mx: &MxPosture, tlsa: &HashMap<String, Arc<Lookup<TlsaRecord>>>)
     let verdicts: Vec<Host> = mx
         .hosts
         .iter()
-        .map(|host| host_verdict(tlsa.get(host).map(Arc::as_ref)))
+        .map(|host| host_verdict(tlsa.get(host).map(|v| &v.lookup)))
         .collect();
     let count = |want: Host| verdicts.iter().filter(|v| **v == want).count();
     let (usable, none, unknown) = (count(Host::Usable), count(Host::None), count(Host::Unknown));
@@ -152,10 +156,15 @@ mod tests {
         }
     }
 
-    fn map(entries: &[(&str, Lookup<TlsaRecord>)]) -> HashMap<String, Arc<Lookup<TlsaRecord>>> {
+    fn map(entries: &[(&str, Lookup<TlsaRecord>)]) -> HashMap<String, Arc<Validated<TlsaRecord>>> {
         entries
             .iter()
-            .map(|(host, lookup)| ((*host).to_owned(), Arc::new(lookup.clone())))
+            .map(|(host, lookup)| {
+                (
+                    (*host).to_owned(),
+                    Arc::new(Validated::authenticated(lookup.clone())),
+                )
+            })
             .collect()
     }
 
@@ -248,7 +257,11 @@ mod tests {
             ),
         ];
         for (mx, entries, want) in table {
-            assert_eq!(classify(&mx, &map(&entries)), want, "{mx:?} {entries:?}");
+            assert_eq!(
+                classify(&mx, true, &map(&entries)),
+                want,
+                "{mx:?} {entries:?}"
+            );
         }
     }
 }

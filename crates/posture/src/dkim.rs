@@ -7,7 +7,23 @@
 //! non-terminal) says something is there. The hint is literal, as DESIGN.md
 //! requires: a wildcard answers NOERROR and reads as `likely`.
 
-use crate::evidence::Outcome;
+use crate::evidence::{Lookup, Outcome, TxtRecord};
+
+/// The label asked below `_domainkey.<d>` to learn whether the zone answers
+/// names that do not exist (a wildcard, or compact denial of existence,
+/// RFC 9824). Fixed, so answers can be compared across domains and runs;
+/// random, so no real selector has it.
+pub const NONEXISTENT_LABEL: &str = "mc-q7vx3k9z2w-none";
+
+/// What the engine learnt about `_domainkey.<d>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DkimEvidence {
+    /// The outcome of `TXT _domainkey.<d>`.
+    pub domainkey: Outcome,
+    /// `TXT <NONEXISTENT_LABEL>._domainkey.<d>`, asked only when `_domainkey.<d>`
+    /// answered NOERROR (with or without data).
+    pub nonexistent: Option<Lookup<TxtRecord>>,
+}
 
 /// `dkim_status`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -16,6 +32,10 @@ pub enum DkimStatus {
     Likely,
     /// `_domainkey.<d>` is NXDOMAIN.
     Absent,
+    /// The zone answers NOERROR for a name that cannot exist below
+    /// `_domainkey.<d>` (a wildcard, or compact denial of existence, RFC 9824):
+    /// the NOERROR at `_domainkey.<d>` says nothing.
+    Unknown,
     /// The query failed.
     Error,
 }
@@ -26,13 +46,18 @@ impl DkimStatus {
         match self {
             DkimStatus::Likely => "likely",
             DkimStatus::Absent => "absent",
+            DkimStatus::Unknown => "unknown",
             DkimStatus::Error => "error",
         }
     }
 }
 
-/// Classifies the outcome of `TXT _domainkey.<d>`.
-pub fn classify(outcome: Outcome) -> DkimStatus {
+/// Classifies the DKIM evidence.
+pub fn classify(evidence: &DkimEvidence) -> DkimStatus {
+    classify_outcome(evidence.domainkey)
+}
+
+fn classify_outcome(outcome: Outcome) -> DkimStatus {
     match outcome {
         Outcome::Answer | Outcome::NoData => DkimStatus::Likely,
         Outcome::NxDomain => DkimStatus::Absent,
@@ -58,7 +83,7 @@ mod tests {
             (Outcome::Failed(Failure::OtherRcode(4)), DkimStatus::Error),
         ];
         for (outcome, want) in table {
-            assert_eq!(classify(outcome), want, "{outcome:?}");
+            assert_eq!(classify_outcome(outcome), want, "{outcome:?}");
         }
     }
 }

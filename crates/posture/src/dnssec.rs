@@ -46,10 +46,36 @@ pub struct DnssecEvidence {
     pub dnskey: Lookup<u8>,
     /// Whether the resolver set AD on the DNSKEY answer.
     pub dnskey_authenticated: bool,
+    /// When DS or DNSKEY came back SERVFAIL: the same query asked again,
+    /// plainly (CD=0), to tell a lasting validation failure from a transient one.
+    pub servfail_confirmation: Option<Outcome>,
     /// When DS or DNSKEY came back SERVFAIL, the outcome of the same query
     /// retried with CD=1: an answer there means the data exists but does not
     /// validate (bogus); a failure there too means the servers are broken (error).
     pub checking_disabled_retry: Option<Outcome>,
+    /// When DS itself came back SERVFAIL: `DS <d>` with CD=1, which says
+    /// whether the parent publishes a DS RRset at all (no DS, no chain of
+    /// trust to be bogus).
+    pub ds_checking_disabled: Option<Lookup<u8>>,
+    /// The INFO-CODE of the Extended DNS Error (RFC 8914 §2) the resolver
+    /// attached to the failed DS or DNSKEY answer, if any.
+    pub extended_error: Option<u16>,
+}
+
+impl DnssecEvidence {
+    /// Evidence for a name that does not exist (RFC 8020): nothing asked.
+    pub fn nxdomain() -> Self {
+        DnssecEvidence {
+            ds: Lookup::NxDomain,
+            ds_authenticated: false,
+            dnskey: Lookup::NxDomain,
+            dnskey_authenticated: false,
+            servfail_confirmation: None,
+            checking_disabled_retry: None,
+            ds_checking_disabled: None,
+            extended_error: None,
+        }
+    }
 }
 
 /// `dnssec_status`.
@@ -77,13 +103,17 @@ impl DnssecStatus {
     }
 }
 
-/// `dnssec_status` and `dnssec_algorithms`.
+/// `dnssec_status`, `dnssec_algorithms` and `dnssec_reason`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DnssecPosture {
     /// The status.
     pub status: DnssecStatus,
     /// The distinct DNSKEY algorithm numbers, ascending.
     pub algorithms: Vec<u8>,
+    /// `dnssec_reason`: for `bogus` and `error`, the resolver's Extended DNS
+    /// Error as a snake_case name (RFC 8914 §5.2), `unspecified` when it gave
+    /// none; `None` otherwise.
+    pub reason: Option<String>,
 }
 
 impl DnssecPosture {
@@ -92,6 +122,7 @@ impl DnssecPosture {
         DnssecPosture {
             status: DnssecStatus::Insecure,
             algorithms: Vec::new(),
+            reason: None,
         }
     }
 }
@@ -104,6 +135,7 @@ pub fn classify(evidence: &DnssecEvidence) -> DnssecPosture {
     DnssecPosture {
         status: status(evidence),
         algorithms,
+        reason: None,
     }
 }
 
@@ -147,7 +179,10 @@ mod tests {
             ds_authenticated: ds_ad,
             dnskey,
             dnskey_authenticated: dnskey_ad,
+            servfail_confirmation: None,
             checking_disabled_retry: retry,
+            ds_checking_disabled: None,
+            extended_error: None,
         }
     }
 

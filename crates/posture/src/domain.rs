@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use crate::bimi::{self, BimiPosture};
 use crate::dane;
-use crate::dkim::{self, DkimStatus};
+use crate::dkim::{self, DkimEvidence, DkimStatus};
 use crate::dmarc::{self, DmarcPosture};
 use crate::dnssec::{self, DnssecEvidence, DnssecPosture, DnssecStatus};
-use crate::evidence::{Lookup, MxRecord, Outcome, TlsaRecord, TxtRecord};
+use crate::evidence::{Lookup, MxRecord, Outcome, TlsaRecord, TxtRecord, Validated};
 use crate::mta_sts;
 use crate::mx::{self, MxPosture};
 use crate::spf::{self, SpfPosture};
@@ -27,12 +27,24 @@ pub struct DomainEvidence {
     pub domain: String,
     /// `MX <d>`.
     pub mx: Option<Lookup<MxRecord>>,
+    /// Whether the resolver set AD on the MX answer (asked with DO=1): a DANE
+    /// decision (RFC 7672 §2.2.1, see [`crate::dane`]).
+    pub mx_authenticated: bool,
     /// `TXT <d>` (SPF).
     pub apex_txt: Option<Lookup<TxtRecord>>,
     /// `TXT` of every SPF include/redirect target reached from the apex record,
     /// keyed by lowercase name without trailing dot. Shared with other domains
     /// through the engine's cache, hence the `Arc`.
     pub spf_targets: HashMap<String, Arc<Lookup<TxtRecord>>>,
+    /// The outcome of `A <name>` for every `a` mechanism target written
+    /// without macros in the records above (the record's own name for a bare
+    /// `a`), keyed like `spf_targets`: void lookups count there too (RFC 7208
+    /// §4.6.4). See [`spf::host_queries_of`].
+    pub spf_a: HashMap<String, Outcome>,
+    /// `MX <name>` for every `mx` mechanism target written without macros,
+    /// keyed like `spf_targets`: void lookups, and the limit of 10 MX hosts
+    /// (RFC 7208 §4.6.4). Shared with other domains, hence the `Arc`.
+    pub spf_mx: HashMap<String, Arc<Lookup<MxRecord>>>,
     /// `TXT _dmarc.<d>`.
     pub dmarc: Option<Lookup<TxtRecord>>,
     /// `TXT <d>._report._dmarc.<dest>` for each external report destination
@@ -46,11 +58,12 @@ pub struct DomainEvidence {
     pub mta_sts: Option<Lookup<TxtRecord>>,
     /// `TXT _smtp._tls.<d>`.
     pub tlsrpt: Option<Lookup<TxtRecord>>,
-    /// The outcome of `TXT _domainkey.<d>`.
-    pub dkim: Option<Outcome>,
-    /// `TLSA _25._tcp.<host>` for each MX host, keyed by host (lowercase, no
-    /// trailing dot). Shared across domains, hence the `Arc`.
-    pub tlsa: HashMap<String, Arc<Lookup<TlsaRecord>>>,
+    /// `TXT _domainkey.<d>` and, when it exists, a name below it that cannot.
+    pub dkim: Option<DkimEvidence>,
+    /// `TLSA _25._tcp.<host>` for each MX host (asked with DO=1, AD kept),
+    /// keyed by host (lowercase, no trailing dot). Shared across domains,
+    /// hence the `Arc`.
+    pub tlsa: HashMap<String, Arc<Validated<TlsaRecord>>>,
     /// True when the DANE probe was deselected (`--probes`) while MX was not:
     /// `tlsa` is then empty for want of asking, and `dane_status` must be null
     /// rather than `error`. (A flag rather than an `Option` on `tlsa` so that
@@ -141,11 +154,11 @@ pub fn classify_domain(evidence: &DomainEvidence) -> Posture {
     let bimi = evidence.bimi.as_ref().map(bimi::classify);
     let mta_sts = evidence.mta_sts.as_ref().map(mta_sts::classify);
     let tlsrpt = evidence.tlsrpt.as_ref().map(tlsrpt::classify);
-    let dkim = evidence.dkim.map(dkim::classify);
+    let dkim = evidence.dkim.as_ref().map(dkim::classify);
     let dane = mx
         .as_ref()
         .filter(|_| !evidence.dane_skipped)
-        .map(|mx| dane::classify(mx, &evidence.tlsa));
+        .map(|mx| dane::classify(mx, evidence.mx_authenticated, &evidence.tlsa));
 
     let mut posture = Posture {
         resolution: Resolution::Ok,
@@ -207,7 +220,7 @@ fn every_probe_failed(evidence: &DomainEvidence) -> bool {
         evidence.bimi.as_ref().map(Lookup::outcome),
         evidence.mta_sts.as_ref().map(Lookup::outcome),
         evidence.tlsrpt.as_ref().map(Lookup::outcome),
-        evidence.dkim,
+        evidence.dkim.as_ref().map(|dkim| dkim.domainkey),
     ];
     let mut ran = outcomes.iter().flatten().peekable();
     ran.peek().is_some() && ran.all(Outcome::is_failure)
@@ -224,7 +237,7 @@ fn nxdomain_posture(evidence: &DomainEvidence) -> Posture {
         bimi: evidence.bimi.as_ref().map(|_| BimiPosture::absent()),
         mta_sts: ran(evidence.mta_sts.is_some()),
         tlsrpt: ran(evidence.tlsrpt.is_some()),
-        dkim: evidence.dkim.map(|_| DkimStatus::Absent),
+        dkim: evidence.dkim.as_ref().map(|_| DkimStatus::Absent),
         dane: ran(evidence.mx.is_some() && !evidence.dane_skipped),
         parked: false,
     }

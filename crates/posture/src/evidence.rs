@@ -209,3 +209,33 @@ pub struct TlsaRecord {
     /// Certificate association data.
     pub data: Vec<u8>,
 }
+
+/// A lookup asked with DO=1 and whether the validating resolver set AD on the
+/// answer (RFC 4035 §3.2.3): the records, or their authenticated denial, were
+/// validated. Only validated data is usable where DNSSEC is required (TLSA,
+/// RFC 7672 §2.2 and RFC 6698 §4.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Validated<T> {
+    /// The lookup.
+    pub lookup: Lookup<T>,
+    /// AD was set on the answer.
+    pub authenticated: bool,
+}
+
+impl<T> Validated<T> {
+    /// A lookup the resolver did not validate.
+    pub fn unvalidated(lookup: Lookup<T>) -> Self {
+        Validated {
+            lookup,
+            authenticated: false,
+        }
+    }
+
+    /// A lookup the resolver validated.
+    pub fn authenticated(lookup: Lookup<T>) -> Self {
+        Validated {
+            lookup,
+            authenticated: true,
+        }
+    }
+}

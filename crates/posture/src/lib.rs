@@ -40,5 +40,5 @@ mod domain;
 
 pub use domain::{DomainEvidence, Posture, Resolution, classify_domain};
 pub use error::RecordError;
-pub use evidence::{Failure, Lookup, MxRecord, Outcome, TlsaRecord, TxtRecord};
+pub use evidence::{Failure, Lookup, MxRecord, Outcome, TlsaRecord, TxtRecord, Validated};
 pub use status::Status;

@@ -7,14 +7,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use mailcensus_posture::bimi::BimiStatus;
-use mailcensus_posture::dkim::DkimStatus;
+use mailcensus_posture::dkim::{DkimEvidence, DkimStatus};
 use mailcensus_posture::dmarc::Policy;
 use mailcensus_posture::dnssec::{DnssecEvidence, DnssecStatus};
 use mailcensus_posture::mx::MxStatus;
 use mailcensus_posture::spf::AllQualifier;
 use mailcensus_posture::{
     DomainEvidence, Failure, Lookup, MxRecord, Outcome, Posture, Resolution, Status, TlsaRecord,
-    TxtRecord, classify_domain,
+    TxtRecord, Validated, classify_domain,
 };
 
 fn txt(records: &[&str]) -> Lookup<TxtRecord> {
@@ -38,7 +38,10 @@ fn dnssec_secure() -> DnssecEvidence {
         ds_authenticated: true,
         dnskey: Lookup::Records(vec![13, 13]),
         dnskey_authenticated: true,
+        servfail_confirmation: None,
         checking_disabled_retry: None,
+        ds_checking_disabled: None,
+        extended_error: None,
     }
 }
 
@@ -48,7 +51,17 @@ fn dnssec_unsigned() -> DnssecEvidence {
         ds_authenticated: true,
         dnskey: Lookup::NoData,
         dnskey_authenticated: false,
+        servfail_confirmation: None,
         checking_disabled_retry: None,
+        ds_checking_disabled: None,
+        extended_error: None,
+    }
+}
+
+fn dkim(domainkey: Outcome) -> DkimEvidence {
+    DkimEvidence {
+        domainkey,
+        nonexistent: None,
     }
 }
 
@@ -57,12 +70,14 @@ fn full_domain() -> DomainEvidence {
     let mut tlsa = HashMap::new();
     tlsa.insert(
         "mx1.example.be".to_owned(),
-        Arc::new(Lookup::Records(vec![TlsaRecord {
-            usage: 3,
-            selector: 1,
-            matching_type: 1,
-            data: vec![7; 32],
-        }])),
+        Arc::new(Validated::authenticated(Lookup::Records(vec![
+            TlsaRecord {
+                usage: 3,
+                selector: 1,
+                matching_type: 1,
+                data: vec![7; 32],
+            },
+        ]))),
     );
     let mut spf_targets = HashMap::new();
     spf_targets.insert(
@@ -77,6 +92,7 @@ fn full_domain() -> DomainEvidence {
     DomainEvidence {
         domain: "example.be".into(),
         mx: Some(mx(&[(10, "MX1.example.be.")])),
+        mx_authenticated: true,
         apex_txt: Some(txt(&[
             "google-site-verification=abc",
             "v=spf1 include:_spf.provider.example -all",
@@ -90,9 +106,10 @@ fn full_domain() -> DomainEvidence {
         bimi: Some(txt(&["v=BIMI1; l=https://example.be/logo.svg; a=;"])),
         mta_sts: Some(txt(&["v=STSv1; id=2024010101"])),
         tlsrpt: Some(txt(&["v=TLSRPTv1; rua=mailto:tls@example.be"])),
-        dkim: Some(Outcome::NoData),
+        dkim: Some(dkim(Outcome::NoData)),
         tlsa,
         dane_skipped: false,
+        ..DomainEvidence::default()
     }
 }
 
@@ -134,12 +151,15 @@ fn nxdomain_apex_makes_every_probe_absent() {
             ds_authenticated: true,
             dnskey: Lookup::NxDomain,
             dnskey_authenticated: false,
+            servfail_confirmation: None,
             checking_disabled_retry: None,
+            ds_checking_disabled: None,
+            extended_error: None,
         }),
         bimi: Some(Lookup::NxDomain),
         mta_sts: Some(Lookup::NxDomain),
         tlsrpt: Some(Lookup::NxDomain),
-        dkim: Some(Outcome::NxDomain),
+        dkim: Some(dkim(Outcome::NxDomain)),
         ..DomainEvidence::default()
     };
     let p = classify_domain(&evidence);
@@ -171,12 +191,15 @@ fn lame(failure: Failure) -> DomainEvidence {
             ds_authenticated: true,
             dnskey: Lookup::Failed(failure),
             dnskey_authenticated: false,
+            servfail_confirmation: Some(Outcome::Failed(failure)),
             checking_disabled_retry: Some(Outcome::Failed(failure)),
+            ds_checking_disabled: None,
+            extended_error: None,
         }),
         bimi: failed(failure),
         mta_sts: failed(failure),
         tlsrpt: failed(failure),
-        dkim: Some(Outcome::Failed(failure)),
+        dkim: Some(dkim(Outcome::Failed(failure))),
         ..DomainEvidence::default()
     }
 }
@@ -220,7 +243,10 @@ fn bogus_domain_stays_bogus_when_everything_else_fails() {
         ds_authenticated: true,
         dnskey: Lookup::Failed(Failure::ServFail),
         dnskey_authenticated: false,
+        servfail_confirmation: Some(Outcome::Answer),
         checking_disabled_retry: Some(Outcome::Answer),
+        ds_checking_disabled: None,
+        extended_error: None,
     });
     let p = classify_domain(&evidence);
     assert_every_column_error(&p);
@@ -231,7 +257,7 @@ fn bogus_domain_stays_bogus_when_everything_else_fails() {
 #[test]
 fn one_answer_means_resolution_ok() {
     let mut evidence = lame(Failure::Timeout);
-    evidence.dkim = Some(Outcome::NxDomain);
+    evidence.dkim = Some(dkim(Outcome::NxDomain));
     let p = classify_domain(&evidence);
     assert_eq!(p.resolution, Resolution::Ok);
     assert_eq!(p.dkim, Some(DkimStatus::Absent));
@@ -248,7 +274,7 @@ fn parked_domain() -> DomainEvidence {
         bimi: Some(Lookup::NxDomain),
         mta_sts: Some(Lookup::NxDomain),
         tlsrpt: Some(Lookup::NxDomain),
-        dkim: Some(Outcome::NxDomain),
+        dkim: Some(dkim(Outcome::NxDomain)),
         ..DomainEvidence::default()
     }
 }
@@ -365,7 +391,7 @@ fn failures_are_never_absent() {
     let mut evidence = full_domain();
     evidence.mx = Some(Lookup::Failed(Failure::Timeout));
     evidence.bimi = Some(Lookup::Failed(Failure::Malformed));
-    evidence.dkim = Some(Outcome::Failed(Failure::OtherRcode(4)));
+    evidence.dkim = Some(dkim(Outcome::Failed(Failure::OtherRcode(4))));
     let p = classify_domain(&evidence);
     assert_eq!(p.resolution, Resolution::Ok);
     assert_eq!(p.mx.unwrap().status, MxStatus::Error);

@@ -6,12 +6,13 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use mailcensus_posture::dkim::DkimEvidence;
 use mailcensus_posture::dnssec::{self, DnssecEvidence};
 use mailcensus_posture::mx::{self, MxPosture, MxStatus};
 use mailcensus_posture::tags::{self, Syntax};
 use mailcensus_posture::{
-    Failure, Lookup, MxRecord, Outcome, TlsaRecord, TxtRecord, bimi, dane, dkim, dmarc, mta_sts,
-    tlsrpt,
+    Failure, Lookup, MxRecord, Outcome, TlsaRecord, TxtRecord, Validated, bimi, dane, dkim, dmarc,
+    mta_sts, tlsrpt,
 };
 use proptest::prelude::*;
 
@@ -163,25 +164,29 @@ proptest! {
         flags in any::<(bool, bool)>(),
         retry in prop::option::of(outcome()),
         dkim_outcome in outcome(),
+        extended_error in prop::option::of(any::<u16>()),
     ) {
         let mx_posture: MxPosture = mx::classify(&mx_lookup);
         if mx_lookup.outcome().is_failure() {
             prop_assert_eq!(mx_posture.status, MxStatus::Error);
         }
-        let tlsa = Arc::new(tlsa);
-        let map: HashMap<String, Arc<Lookup<TlsaRecord>>> =
+        let tlsa = Arc::new(Validated { lookup: tlsa, authenticated: flags.0 });
+        let map: HashMap<String, Arc<Validated<TlsaRecord>>> =
             mx_posture.hosts.iter().map(|h| (h.clone(), Arc::clone(&tlsa))).collect();
-        let _ = dane::classify(&mx_posture, &map);
+        let _ = dane::classify(&mx_posture, flags.1, &map);
         let evidence = DnssecEvidence {
             ds,
             ds_authenticated: flags.0,
             dnskey,
             dnskey_authenticated: flags.1,
+            servfail_confirmation: retry,
             checking_disabled_retry: retry,
+            ds_checking_disabled: None,
+            extended_error,
         };
         let posture = dnssec::classify(&evidence);
         prop_assert!(posture.algorithms.windows(2).all(|w| w[0] < w[1]));
-        let _ = dkim::classify(dkim_outcome);
+        let _ = dkim::classify(&DkimEvidence { domainkey: dkim_outcome, nonexistent: None });
     }
 
     #[test]

@@ -163,6 +163,7 @@ pub struct BatchBuilder {
     dmarc_rua_authorized: BooleanBuilder,
     dnssec_status: StringBuilder,
     dnssec_algorithms: ListBuilder<UInt8Builder>,
+    dnssec_reason: StringBuilder,
     bimi_status: StringBuilder,
     bimi_logo: StringBuilder,
     bimi_authority: StringBuilder,
@@ -209,6 +210,7 @@ impl BatchBuilder {
             dnssec_status: StringBuilder::new(),
             dnssec_algorithms: ListBuilder::new(UInt8Builder::new())
                 .with_field(Arc::new(Field::new_list_field(DataType::UInt8, true))),
+            dnssec_reason: StringBuilder::new(),
             bimi_status: StringBuilder::new(),
             bimi_logo: StringBuilder::new(),
             bimi_authority: StringBuilder::new(),
@@ -289,6 +291,8 @@ impl BatchBuilder {
             }
             None => self.dnssec_algorithms.append(false),
         }
+        self.dnssec_reason
+            .append_option(dnssec.and_then(|d| d.reason.as_deref()));
 
         let bimi = p.bimi.as_ref();
         self.bimi_status
@@ -340,6 +344,7 @@ impl BatchBuilder {
             Arc::new(self.dmarc_rua_authorized.finish()),
             Arc::new(self.dnssec_status.finish()),
             Arc::new(self.dnssec_algorithms.finish()),
+            Arc::new(self.dnssec_reason.finish()),
             Arc::new(self.bimi_status.finish()),
             Arc::new(self.bimi_logo.finish()),
             Arc::new(self.bimi_authority.finish()),

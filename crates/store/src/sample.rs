@@ -68,6 +68,7 @@ pub fn row(seq: u64, suffix: &str) -> Row {
             dnssec: Some(DnssecPosture {
                 status: DnssecStatus::Error,
                 algorithms: Vec::new(),
+                reason: Some("no_reachable_authority".into()),
             }),
             bimi: Some(BimiPosture {
                 status: BimiStatus::Error,
@@ -243,6 +244,11 @@ pub fn row(seq: u64, suffix: &str) -> Row {
                     DnssecStatus::Secure | DnssecStatus::Bogus => vec![8, 13],
                     _ => Vec::new(),
                 },
+                reason: match dnssec_status {
+                    DnssecStatus::Bogus => Some("signature_expired".into()),
+                    DnssecStatus::Error => Some("unspecified".into()),
+                    _ => None,
+                },
             }),
             bimi: Some(BimiPosture {
                 status: bimi_status,
@@ -256,7 +262,12 @@ pub fn row(seq: u64, suffix: &str) -> Row {
             dkim: Some(pick(
                 h,
                 60,
-                &[DkimStatus::Likely, DkimStatus::Absent, DkimStatus::Error],
+                &[
+                    DkimStatus::Likely,
+                    DkimStatus::Absent,
+                    DkimStatus::Unknown,
+                    DkimStatus::Error,
+                ],
             )),
             parked: false,
         }

@@ -10,7 +10,11 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 /// Version of the column contract written into every part's key-value metadata
 /// (`mailcensus.schema_version`) and into the manifest. Bump it on any change
 /// of a column's name, type, nullability or vocabulary.
-pub const SCHEMA_VERSION: u32 = 1;
+///
+/// * 1: the first contract.
+/// * 2: `dnssec_reason` (after `dnssec_algorithms`); `dkim_status` gains
+///   `unknown`; DMARC look-alikes are `absent`, not `invalid`.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Key-value metadata keys of every part (Parquet footer `key_value_metadata`).
 pub mod meta {
@@ -112,7 +116,7 @@ const fn unique(name: &'static str, ty: ColumnType, nullable: bool) -> Column {
 use ColumnType::{Bool, Int32, ListUint8, ListUtf8, TimestampMsUtc, Utf8};
 
 /// Every column of the contract, in file order.
-pub const COLUMNS: [Column; 37] = [
+pub const COLUMNS: [Column; 38] = [
     unique("domain", Utf8, false),
     col("suffix", Utf8, false),
     col("scan_id", Utf8, false),
@@ -140,6 +144,7 @@ pub const COLUMNS: [Column; 37] = [
     col("dmarc_rua_authorized", Bool, true),
     col("dnssec_status", Utf8, true),
     col("dnssec_algorithms", ListUint8, true),
+    col("dnssec_reason", Utf8, true),
     col("bimi_status", Utf8, true),
     col("bimi_logo", Utf8, true),
     col("bimi_authority", Utf8, true),

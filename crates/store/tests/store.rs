@@ -139,6 +139,7 @@ fn schema_is_the_contract() {
         ("dmarc_rua_authorized", bool_.clone(), true),
         ("dnssec_status", utf8.clone(), true),
         ("dnssec_algorithms", list(DataType::UInt8), true),
+        ("dnssec_reason", utf8.clone(), true),
         ("bimi_status", utf8.clone(), true),
         ("bimi_logo", utf8.clone(), true),
         ("bimi_authority", utf8.clone(), true),
@@ -190,7 +191,7 @@ fn every_vocabulary_value_fits_the_contract() {
             "tlsrpt_status",
             &["valid", "invalid", "absent", "error"][..],
         ),
-        ("dkim_status", &["likely", "absent", "error"][..]),
+        ("dkim_status", &["likely", "absent", "unknown", "error"][..]),
         ("dane_status", &["valid", "invalid", "absent", "error"][..]),
     ]);
     let mut builder = BatchBuilder::new("s");

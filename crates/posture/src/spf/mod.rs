@@ -121,6 +121,25 @@ pub fn targets_of(txt: &Lookup<TxtRecord>) -> Vec<String> {
     classify::targets_of(txt)
 }
 
+/// A query an `a` or `mx` mechanism makes (RFC 7208 §5.3, §5.4), for the
+/// void-lookup count and the MX-host limit of §4.6.4.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum HostQuery {
+    /// `A <name>` for an `a` mechanism.
+    A(String),
+    /// `MX <name>` for an `mx` mechanism.
+    Mx(String),
+}
+
+/// The `a` and `mx` mechanism targets, written without macros, of the SPF
+/// record selected from `txt` published at `owner` (a bare `a` or `mx`
+/// targets `owner` itself), in evaluation order, reachable terms only.
+/// Interim: returns nothing until the classifier counts them (issue 12).
+pub fn host_queries_of(owner: &str, txt: &Lookup<TxtRecord>) -> Vec<HostQuery> {
+    let _ = (owner, txt);
+    Vec::new()
+}
+
 /// Classifies the apex TXT RRset, following include/redirect targets in `targets`.
 ///
 /// * apex lookup failed → `error`; NODATA, NXDOMAIN or no SPF record → `absent`;
