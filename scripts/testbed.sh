@@ -127,6 +127,7 @@ server:
     do-not-query-localhost: no
     qname-minimisation: no
     module-config: "validator iterator"
+    ede: yes
     identity: "$id"
     hide-identity: no
     num-threads: ${UNBOUND_THREADS:-1}

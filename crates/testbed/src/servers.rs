@@ -16,7 +16,8 @@
 //! every zone, `.` included, is a stub zone pointing at Knot, so the resolver never
 //! contacts a root server or anything outside 127.0.0.0/8; `do-ip6: no`,
 //! `outgoing-interface: 127.0.0.1`, `do-not-query-localhost: no`,
-//! `qname-minimisation: no`, `stub-no-cache: yes`, larger caches, validation on
+//! `qname-minimisation: no`, `stub-no-cache: yes`, `ede: yes` (RFC 8914 Extended
+//! DNS Errors, which Unbound 1.17 sends only when asked), larger caches, validation on
 //! with the given trust anchors. `scripts/testbed.sh` writes the same
 //! configurations from the shell.
 
@@ -434,6 +435,7 @@ server:
     do-not-query-localhost: no
     qname-minimisation: no
     module-config: "validator iterator"
+    ede: yes
     identity: "{identity}"
     hide-identity: no
     num-threads: {threads}
@@ -921,6 +923,7 @@ mod tests {
             "do-not-query-localhost: no",
             "qname-minimisation: no",
             "module-config: \"validator iterator\"",
+            "ede: yes",
             "so-reuseport: no",
             "control-enable: no",
         ] {
