@@ -7,27 +7,53 @@
 //! * its matching type is Full(0) with non-empty data, SHA2-256(1) with 32
 //!   bytes, or SHA2-512(2) with 64 bytes (RFC 6698 §2.1.3, RFC 7671 §10.1.2).
 //!
-//! Per host: a TLSA RRset with a record outside those rules (an undefined
-//! usage, selector or matching type, or a digest of the wrong length) is
-//! malformed; an RRset whose records are all well-formed but none usable
-//! (only PKIX usages) protects nothing; both make the host `invalid`. NODATA
-//! or NXDOMAIN: no TLSA. A failed lookup, or one missing from the evidence:
-//! unknown.
+//! Only a TLSA RRset the validating resolver authenticated (AD set, asked
+//! with DO=1) is usable: RFC 6698 §4.1 requires the records to be validated,
+//! and RFC 7672 §2.2 makes a client treat an "insecure" TLSA RRset as if
+//! there were none. The census does not ignore such a set, though: a host
+//! that publishes TLSA nobody can use is a misconfiguration worth counting.
+//!
+//! Per host ([`Validated`] lookup of `_25._tcp.<host>`):
+//! * records with AD, all well-formed and at least one usable → usable;
+//! * records with AD but a record outside the rules above (an undefined
+//!   usage, selector or matching type, or a digest of the wrong length), or
+//!   only PKIX usages → `invalid` (published, protects nothing);
+//! * records without AD (an unsigned zone, or a resolver that did not
+//!   validate) → `invalid` (published, not usable: RFC 6698 §4.1);
+//! * NODATA or NXDOMAIN, with or without AD → no TLSA (an unvalidated denial
+//!   is still a denial: a client could do no more with it);
+//! * a failed lookup, or one missing from the evidence → unknown.
+//!
+//! The MX RRset (RFC 7672 §2.2.1). Decision: `valid` requires the MX RRset
+//! itself to be validated (AD on the MX answer). §2.2.1 lets a client use
+//! DANE with MX hosts obtained from an "insecure" MX RRset (a signed hosting
+//! provider serving unsigned customer zones), but that protection is not
+//! end to end: an attacker who forges the unsigned MX RRset points the
+//! sender at hosts without TLSA and strips DANE, and widely deployed senders
+//! only apply DANE when the MX RRset validated. So an insecure MX RRset whose
+//! hosts publish TLSA is `invalid` (published, not usable end to end); with
+//! no TLSA at any host it stays `absent`.
 //!
 //! Per domain (DESIGN.md `dane_status`):
 //! * MX `error` → `error`; MX absent, null MX, or no usable exchange →
 //!   `absent` (no SMTP server to protect);
-//! * any host `invalid`, or some hosts with a usable RRset and others
-//!   authoritatively without → `invalid`. Decision: this wins over a failed
-//!   lookup elsewhere, because whatever the unknown host holds, "every MX host
-//!   has a usable TLSA RRset" is already false;
+//! * any host `invalid`, some hosts usable and others authoritatively
+//!   without TLSA, or any host publishing TLSA while the MX RRset is not
+//!   validated → `invalid`. Decision: this wins over a failed lookup
+//!   elsewhere, because whatever the unknown host holds, "every MX host has
+//!   a validated, usable TLSA RRset behind a validated MX RRset" is already
+//!   false;
 //! * otherwise any unknown host → `error`;
-//! * every host usable → `valid`; no host with TLSA → `absent`.
+//! * every host usable (and the MX RRset validated) → `valid`; no host with
+//!   TLSA → `absent`.
 //!
-//! Limits: the AD bit on TLSA answers is not part of the evidence, so an
-//! unsigned TLSA RRset (which RFC 7672 §2.2 says a client must ignore) counts
-//! here; and a TLSA rdata the engine cannot decode reaches us as
-//! `Failed(Malformed)`, hence `error` rather than `invalid`.
+//! Limits: the AD bit is taken from the resolver on trust, so the path
+//! between the crawler and its validating resolver must be trusted (RFC 4035
+//! §3.2.3, RFC 6698 §4.1: a validating stub or a trusted channel). A TLSA
+//! rdata the engine cannot decode reaches us as `Failed(Malformed)`, hence
+//! `error` rather than `invalid`. The certificates behind the records are
+//! not fetched: `valid` says the DNS side is right, not that the server's
+//! certificate matches.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -41,11 +67,12 @@ pub fn tlsa_name(host: &str) -> String {
     format!("_25._tcp.{host}")
 }
 
-/// Classifies DANE from the MX posture and the TLSA lookups of its hosts
-/// (keyed by host).
+/// Classifies DANE from the MX posture, whether the MX RRset was validated
+/// (AD on the MX answer), and the TLSA lookups of its hosts (keyed by host);
+/// the rules are in the module docs.
 pub fn classify(
     mx: &MxPosture,
-    _mx_authenticated: bool,
+    mx_authenticated: bool,
     tlsa: &HashMap<String, Arc<Validated<TlsaRecord>>>,
 ) -> Status {
     match mx.status {
@@ -59,11 +86,15 @@ pub fn classify(
     let verdicts: Vec<Host> = mx
         .hosts
         .iter()
-        .map(|host| host_verdict(tlsa.get(host).map(|v| &v.lookup)))
+        .map(|host| host_verdict(tlsa.get(host).map(Arc::as_ref)))
         .collect();
     let count = |want: Host| verdicts.iter().filter(|v| **v == want).count();
-    let (usable, none, unknown) = (count(Host::Usable), count(Host::None), count(Host::Unknown));
-    if count(Host::Invalid) > 0 || (usable > 0 && none > 0) {
+    let (usable, invalid) = (count(Host::Usable), count(Host::Invalid));
+    let (none, unknown) = (count(Host::None), count(Host::Unknown));
+    let published = usable + invalid > 0;
+    // RFC 7672 §2.2.1, decided in the module docs: TLSA behind an MX RRset
+    // that did not validate is not usable end to end.
+    if invalid > 0 || (usable > 0 && none > 0) || (published && !mx_authenticated) {
         Status::Invalid
     } else if unknown > 0 {
         Status::Error
@@ -98,12 +129,18 @@ pub fn usable(record: &TlsaRecord) -> bool {
     well_formed(record) && matches!(record.usage, 2 | 3)
 }
 
-fn host_verdict(lookup: Option<&Lookup<TlsaRecord>>) -> Host {
-    match lookup {
-        None | Some(Lookup::Failed(_)) => Host::Unknown,
-        Some(Lookup::NoData | Lookup::NxDomain) => Host::None,
-        Some(Lookup::Records(records)) => {
-            if records.iter().all(well_formed) && records.iter().any(usable) {
+/// One host's TLSA RRset (module docs): only validated records can be
+/// usable (RFC 6698 §4.1, RFC 7672 §2.2).
+fn host_verdict(tlsa: Option<&Validated<TlsaRecord>>) -> Host {
+    let Some(tlsa) = tlsa else {
+        return Host::Unknown;
+    };
+    match &tlsa.lookup {
+        Lookup::Failed(_) => Host::Unknown,
+        Lookup::NoData | Lookup::NxDomain => Host::None,
+        Lookup::Records(records) => {
+            let usable_set = records.iter().all(well_formed) && records.iter().any(usable);
+            if tlsa.authenticated && usable_set {
                 Host::Usable
             } else {
                 Host::Invalid
@@ -166,6 +203,130 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    fn validated(
+        entries: &[(&str, Lookup<TlsaRecord>, bool)],
+    ) -> HashMap<String, Arc<Validated<TlsaRecord>>> {
+        entries
+            .iter()
+            .map(|(host, lookup, ad)| {
+                let lookup = lookup.clone();
+                let tlsa = if *ad {
+                    Validated::authenticated(lookup)
+                } else {
+                    Validated::unvalidated(lookup)
+                };
+                ((*host).to_owned(), Arc::new(tlsa))
+            })
+            .collect()
+    }
+
+    /// RFC 6698 §4.1 and RFC 7672 §2.2: only a TLSA RRset the resolver
+    /// validated (AD) is usable; RFC 7672 §2.2.1 and the decision in the
+    /// module docs: `valid` also needs a validated MX RRset.
+    #[test]
+    fn rfc6698_4_1_rfc7672_2_2_1_validation_table() {
+        let good = || Lookup::Records(vec![tlsa(3, 1, 1, 32)]);
+        let failed = || Lookup::Failed(Failure::ServFail);
+        let two = present(&["a.example", "b.example"]);
+        type Row<'a> = (
+            &'a str,
+            bool,
+            Vec<(&'a str, Lookup<TlsaRecord>, bool)>,
+            Status,
+        );
+        let table: Vec<Row<'_>> = vec![
+            (
+                "§2.2: both validated, MX validated",
+                true,
+                vec![("a.example", good(), true), ("b.example", good(), true)],
+                Status::Valid,
+            ),
+            (
+                "§4.1: one RRset unsigned → published, not usable",
+                true,
+                vec![("a.example", good(), true), ("b.example", good(), false)],
+                Status::Invalid,
+            ),
+            (
+                "§4.1: every RRset unsigned → invalid, never valid",
+                true,
+                vec![("a.example", good(), false), ("b.example", good(), false)],
+                Status::Invalid,
+            ),
+            (
+                "§4.1: unsigned wins over a failed lookup elsewhere",
+                true,
+                vec![("a.example", good(), false), ("b.example", failed(), false)],
+                Status::Invalid,
+            ),
+            (
+                "§2.2: an unvalidated NODATA/NXDOMAIN is still no TLSA",
+                true,
+                vec![
+                    ("a.example", Lookup::NoData, false),
+                    ("b.example", Lookup::NxDomain, false),
+                ],
+                Status::Absent,
+            ),
+            (
+                "§2.2.1: validated TLSA behind an insecure MX RRset → invalid",
+                false,
+                vec![("a.example", good(), true), ("b.example", good(), true)],
+                Status::Invalid,
+            ),
+            (
+                "§2.2.1: insecure MX RRset, TLSA at one host, the other failed → invalid",
+                false,
+                vec![("a.example", good(), true), ("b.example", failed(), false)],
+                Status::Invalid,
+            ),
+            (
+                "§2.2.1: insecure MX RRset, no TLSA anywhere → absent",
+                false,
+                vec![
+                    ("a.example", Lookup::NoData, false),
+                    ("b.example", Lookup::NxDomain, false),
+                ],
+                Status::Absent,
+            ),
+            (
+                "§2.2.1: insecure MX RRset, no TLSA known, one lookup failed → error",
+                false,
+                vec![
+                    ("a.example", Lookup::NoData, false),
+                    ("b.example", failed(), false),
+                ],
+                Status::Error,
+            ),
+            (
+                "§2.2: validated MX, one host validated, the other NODATA → invalid",
+                true,
+                vec![
+                    ("a.example", good(), true),
+                    ("b.example", Lookup::NoData, true),
+                ],
+                Status::Invalid,
+            ),
+        ];
+        for (rule, mx_ad, entries, want) in table {
+            assert_eq!(
+                classify(&two, mx_ad, &validated(&entries)),
+                want,
+                "{rule}: {entries:?}"
+            );
+        }
+        // A null MX or no MX has nothing to protect, validated or not.
+        for mx in [
+            MxPosture::absent(),
+            MxPosture {
+                status: MxStatus::NullMx,
+                hosts: vec![],
+            },
+        ] {
+            assert_eq!(classify(&mx, false, &HashMap::new()), Status::Absent);
+        }
     }
 
     /// DESIGN.md `dane_status` over RFC 7672 §2.2 per-host results.

@@ -399,3 +399,28 @@ fn failures_are_never_absent() {
     assert_eq!(p.bimi.unwrap().status, BimiStatus::Error);
     assert_eq!(p.dkim, Some(DkimStatus::Error));
 }
+
+/// RFC 6698 §4.1, RFC 7672 §2.2 and §2.2.1 end to end: TLSA the resolver did
+/// not validate, or behind an MX RRset it did not validate, is published but
+/// not usable (`invalid`), never `valid`. Regression for issue 12: the
+/// sample report showed DANE 15.2% beside DNSSEC secure 2.6%.
+#[test]
+fn dane_needs_validated_tlsa_and_mx() {
+    let unsigned_tlsa = |e: &mut DomainEvidence| {
+        for tlsa in e.tlsa.values_mut() {
+            *tlsa = Arc::new(Validated::unvalidated(tlsa.lookup.clone()));
+        }
+    };
+    let insecure_mx = |e: &mut DomainEvidence| e.mx_authenticated = false;
+    type Change = Box<dyn Fn(&mut DomainEvidence)>;
+    let cases: Vec<(&str, Change, Status)> = vec![
+        ("all validated", Box::new(|_| {}), Status::Valid),
+        ("unsigned TLSA", Box::new(unsigned_tlsa), Status::Invalid),
+        ("insecure MX RRset", Box::new(insecure_mx), Status::Invalid),
+    ];
+    for (name, change, want) in cases {
+        let mut evidence = full_domain();
+        change(&mut evidence);
+        assert_eq!(classify_domain(&evidence).dane, Some(want), "{name}");
+    }
+}

@@ -11,8 +11,8 @@ use mailcensus_posture::dnssec::{self, DnssecEvidence};
 use mailcensus_posture::mx::{self, MxPosture, MxStatus};
 use mailcensus_posture::tags::{self, Syntax};
 use mailcensus_posture::{
-    Failure, Lookup, MxRecord, Outcome, TlsaRecord, TxtRecord, Validated, bimi, dane, dkim, dmarc,
-    mta_sts, tlsrpt,
+    Failure, Lookup, MxRecord, Outcome, Status, TlsaRecord, TxtRecord, Validated, bimi, dane, dkim,
+    dmarc, mta_sts, tlsrpt,
 };
 use proptest::prelude::*;
 
@@ -173,7 +173,12 @@ proptest! {
         let tlsa = Arc::new(Validated { lookup: tlsa, authenticated: flags.0 });
         let map: HashMap<String, Arc<Validated<TlsaRecord>>> =
             mx_posture.hosts.iter().map(|h| (h.clone(), Arc::clone(&tlsa))).collect();
-        let _ = dane::classify(&mx_posture, flags.1, &map);
+        let dane_status = dane::classify(&mx_posture, flags.1, &map);
+        // RFC 6698 §4.1, RFC 7672 §2.2.1: `valid` only with validated TLSA
+        // behind a validated MX RRset.
+        if dane_status == Status::Valid {
+            prop_assert!(flags.0 && flags.1, "{:?}", dane_status);
+        }
         let evidence = DnssecEvidence {
             ds,
             ds_authenticated: flags.0,
