@@ -40,8 +40,4 @@ pub enum RecordError {
     /// More than one record of the protocol at the name.
     #[error("{0} records")]
     Multiple(usize),
-    /// A TXT record at the name is not a record of the protocol (DMARC only:
-    /// RFC 7489 §6.6.3 treats any such record as a non-DMARC record).
-    #[error("TXT record that is not a DMARC record")]
-    NotARecord,
 }

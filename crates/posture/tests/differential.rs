@@ -273,8 +273,9 @@ const DISAGREEMENTS: &[(&str, &str, bool, bool, &str)] = &[
         " v=DMARC1; p=reject",
         false,
         true,
-        "DESIGN.md: a leading space makes the record a look-alike (RFC 7489 §6.4 starts \
-         with \"v\"); mail-auth skips leading whitespace",
+        "RFC 7489 §6.6.3 steps 2 and 4: a record that does not start with the v tag is \
+         discarded (classify: absent, the record named in dmarc_error); mail-auth skips \
+         leading whitespace",
     ),
     (
         "mta_sts",

@@ -370,8 +370,10 @@ fn deselected_probes_stay_none() {
     assert_eq!(p.resolution, Resolution::Ok);
 }
 
-/// DESIGN.md: look-alikes at the apex are not SPF; at `_dmarc` they make
-/// DMARC invalid.
+/// DESIGN.md: look-alikes are discarded as receivers discard them: at the
+/// apex they are not SPF (RFC 7208 §4.5), at `_dmarc` not DMARC (RFC 7489
+/// §6.6.3); with nothing left the status is `absent` and the error names
+/// what was discarded.
 #[test]
 fn look_alike_records() {
     let mut evidence = parked_domain();
@@ -380,9 +382,31 @@ fn look_alike_records() {
     let p = classify_domain(&evidence);
     assert_eq!(p.spf.unwrap().status, Status::Absent);
     let dmarc = p.dmarc.unwrap();
-    assert_eq!(dmarc.status, Status::Invalid);
-    assert!(dmarc.error.is_some());
-    assert_eq!(dmarc.record.as_deref(), Some(" v=DMARC1; p=reject"));
+    assert_eq!(dmarc.status, Status::Absent);
+    assert_eq!(dmarc.p, None);
+    assert_eq!(dmarc.record, None);
+    assert!(
+        dmarc
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("\" v=DMARC1; p=reject\"")),
+        "{:?}",
+        dmarc.error
+    );
+    assert!(!p.parked);
+
+    // A wildcard's SPF record answering at `_dmarc` is not a DMARC record,
+    // and a verification token beside the real record does not hide it.
+    let mut evidence = parked_domain();
+    evidence.dmarc = Some(txt(&["v=spf1 -all"]));
+    assert_eq!(
+        classify_domain(&evidence).dmarc.unwrap().status,
+        Status::Absent
+    );
+    evidence.dmarc = Some(txt(&["google-site-verification=x", "v=DMARC1; p=reject"]));
+    let p = classify_domain(&evidence);
+    assert_eq!(p.dmarc.as_ref().unwrap().status, Status::Valid);
+    assert!(p.parked);
 }
 
 /// DESIGN.md: a failure in the evidence is never `absent`.

@@ -1,15 +1,23 @@
 //! From `TXT _dmarc.<d>` (and the report authorisation lookups) to the
 //! `dmarc_*` columns.
 //!
-//! Record selection follows DESIGN.md, which is stricter than RFC 7489 §6.6.3
-//! step 3 (that step discards TXT records not starting with `v=DMARC1`): at
-//! `_dmarc.<d>` every TXT record must be the DMARC record. So:
+//! Record selection is the receiver's (RFC 7489 §6.6.3 steps 2 and 4, the
+//! same rule at the Organizational Domain): "Records that do not start with a
+//! "v=" tag that identifies the current version of DMARC are discarded" —
+//! unrelated text (`google-site-verification=…`), a record whose `v` is not
+//! first, one with a leading space, a wildcard's `v=spf1` answering at
+//! `_dmarc`. Each TXT record's strings are joined first (RFC 7489 §6.6.3,
+//! as RFC 7208 §3.3). Then:
 //! * NODATA / NXDOMAIN → `absent`; a failed query → `error`;
-//! * several TXT records → `invalid` (`N DMARC records` when all are
-//!   candidates, otherwise "TXT record that is not a DMARC record");
-//! * one TXT record that does not parse (including one that is not DMARC at
-//!   all: `v` not first, unrelated text, a leading space) → `invalid`;
-//! * one that parses → `valid`.
+//! * no `v=DMARC1` record left → `absent`, and `dmarc_error` names what was
+//!   discarded (how many, and a short escaped excerpt of each);
+//! * two or more left → `invalid` (step 5: "policy discovery terminates and
+//!   DMARC processing is not applied"), so no policy: `dmarc_p`, `dmarc_sp`,
+//!   `dmarc_np` and `dmarc_record` are null;
+//! * one left: `valid` when it parses, `invalid` otherwise.
+//!
+//! (The first contract made every look-alike `invalid`; DESIGN.md changed
+//! it to what receivers do.)
 //!
 //! External report destinations (RFC 7489 §7.1): for each `mailto:` in `rua`
 //! or `ruf` whose host's Organizational Domain differs from the domain's, the
@@ -60,24 +68,71 @@ fn names_for(domain: &str, record: &DmarcRecord) -> Vec<String> {
     names
 }
 
-/// The single DMARC record of a TXT RRset, per the selection rules above:
-/// `Ok(None)` for NODATA/NXDOMAIN or a failure (the caller tells them apart).
-fn select(txt: &Lookup<TxtRecord>) -> Result<Option<(String, DmarcRecord)>, RecordError> {
-    let texts: Vec<String> = txt.records().iter().map(TxtRecord::joined).collect();
-    match texts.as_slice() {
-        [] => Ok(None),
-        [one] => parse(one).map(|record| Some((one.clone(), record))),
-        many if many.iter().all(|t| is_candidate(t)) => Err(RecordError::Multiple(many.len())),
-        _ => Err(RecordError::NotARecord),
+/// What record selection (RFC 7489 §6.6.3 steps 2, 4 and 5) leaves of a TXT
+/// RRset: the texts of the `v=DMARC1` records and of the discarded ones, each
+/// with its strings joined.
+struct Selection {
+    candidates: Vec<String>,
+    discarded: Vec<String>,
+}
+
+fn select(txt: &Lookup<TxtRecord>) -> Selection {
+    let (candidates, discarded) = txt
+        .records()
+        .iter()
+        .map(TxtRecord::joined)
+        .partition(|text| is_candidate(text));
+    Selection {
+        candidates,
+        discarded,
     }
+}
+
+impl Selection {
+    /// The one `v=DMARC1` record, if exactly one is left.
+    fn single(&self) -> Option<&str> {
+        match self.candidates.as_slice() {
+            [one] => Some(one),
+            _ => None,
+        }
+    }
+}
+
+/// How much of a discarded record `dmarc_error` quotes, in characters.
+const EXCERPT_CHARS: usize = 40;
+/// How many discarded records `dmarc_error` quotes.
+const EXCERPTS: usize = 3;
+
+/// `dmarc_error` for an RRset without a `v=DMARC1` record: how many TXT
+/// records were discarded and the start of each, escaped (a column must stay
+/// short and printable whatever was published).
+fn discarded_error(discarded: &[String]) -> String {
+    let mut quoted: Vec<String> = discarded
+        .iter()
+        .take(EXCERPTS)
+        .map(|text| {
+            let cut: String = text.chars().take(EXCERPT_CHARS).collect();
+            let more = if cut.len() < text.len() { "…" } else { "" };
+            format!("\"{}{more}\"", cut.escape_debug())
+        })
+        .collect();
+    if discarded.len() > EXCERPTS {
+        quoted.push("…".to_owned());
+    }
+    let n = discarded.len();
+    format!(
+        "no v=DMARC1 record: {n} TXT record{} discarded (RFC 7489 §6.6.3): {}",
+        if n == 1 { "" } else { "s" },
+        quoted.join(", ")
+    )
 }
 
 /// The authorisation query names (`<d>._report._dmarc.<dest>`, RFC 7489 §7.1)
 /// for the external report destinations of the DMARC record in `txt`; empty
-/// unless `txt` holds exactly one valid DMARC record.
+/// unless selection leaves exactly one `v=DMARC1` record that parses.
 pub fn authorization_names(domain: &str, txt: &Lookup<TxtRecord>) -> Vec<String> {
-    match select(txt) {
-        Ok(Some((_, record))) => names_for(domain, &record),
+    match select(txt).single().map(parse) {
+        Some(Ok(record)) => names_for(domain, &record),
         _ => Vec::new(),
     }
 }
@@ -144,12 +199,25 @@ pub fn classify(
             ..DmarcPosture::absent()
         };
     }
-    let single = match txt.records() {
-        [one] => Some(one.joined()),
-        _ => None,
+    let selection = select(txt);
+    let text = match selection.candidates.as_slice() {
+        [] => {
+            return DmarcPosture {
+                error: Some(discarded_error(&selection.discarded)),
+                ..DmarcPosture::absent()
+            };
+        }
+        [one] => one.clone(),
+        many => {
+            return DmarcPosture {
+                status: Status::Invalid,
+                error: Some(RecordError::Multiple(many.len()).to_string()),
+                ..DmarcPosture::absent()
+            };
+        }
     };
-    match select(txt) {
-        Ok(Some((text, record))) => DmarcPosture {
+    match parse(&text) {
+        Ok(record) => DmarcPosture {
             status: Status::Valid,
             record: Some(text),
             error: None,
@@ -163,11 +231,9 @@ pub fn classify(
             rua_authorized: rua_authorized(domain, &record, authorizations),
             notes: notes(&record),
         },
-        // Unreachable: records were present. Kept total rather than panicking.
-        Ok(None) => DmarcPosture::absent(),
         Err(err) => DmarcPosture {
             status: Status::Invalid,
-            record: single,
+            record: Some(text),
             error: Some(err.to_string()),
             ..DmarcPosture::absent()
         },
@@ -188,55 +254,109 @@ mod tests {
         HashMap::new()
     }
 
-    /// RFC 7489 §6.6.3 and DESIGN.md record selection.
+    /// RFC 7489 §6.6.3 steps 2, 4 and 5: record selection as receivers do it.
     #[test]
     fn rfc7489_6_6_3_selection_table() {
-        let table: &[(Lookup<TxtRecord>, Status, Option<&str>)] = &[
-            (txt(&["v=DMARC1; p=reject"]), Status::Valid, None),
-            (Lookup::NoData, Status::Absent, None),
-            (Lookup::NxDomain, Status::Absent, None),
-            (Lookup::Failed(Failure::Timeout), Status::Error, None),
-            (Lookup::Failed(Failure::ServFail), Status::Error, None),
+        use Status::{Absent, Error, Invalid, Valid};
+        type Row<'a> = (Lookup<TxtRecord>, Status, Option<&'a str>, Option<&'a str>);
+        let table: Vec<Row<'_>> = vec![
+            (
+                txt(&["v=DMARC1; p=reject"]),
+                Valid,
+                None,
+                Some("v=DMARC1; p=reject"),
+            ),
+            (Lookup::NoData, Absent, None, None),
+            (Lookup::NxDomain, Absent, None, None),
+            (Lookup::Failed(Failure::Timeout), Error, None, None),
+            (Lookup::Failed(Failure::ServFail), Error, None, None),
+            // Step 5: several v=DMARC1 records, no policy applies.
             (
                 txt(&["v=DMARC1; p=none", "v=DMARC1; p=reject"]),
-                Status::Invalid,
+                Invalid,
                 Some("2 records"),
+                None,
             ),
             (
-                txt(&["v=DMARC1; p=none", "google-site-verification=x"]),
-                Status::Invalid,
-                Some("TXT record that is not a DMARC record"),
+                txt(&["v=DMARC1; p=reject", "x", "v=DMARC1; p=reject"]),
+                Invalid,
+                Some("2 records"),
+                None,
             ),
+            // Step 2: unrelated TXT beside the record is discarded.
+            (
+                txt(&["google-site-verification=x", "v=DMARC1; p=none"]),
+                Valid,
+                None,
+                Some("v=DMARC1; p=none"),
+            ),
+            // Step 2: nothing left is no DMARC record; the error says why.
             (
                 txt(&["p=reject; v=DMARC1"]),
-                Status::Invalid,
-                Some("not a v=DMARC1 record: the first tag must be v=DMARC1"),
+                Absent,
+                Some(
+                    "no v=DMARC1 record: 1 TXT record discarded (RFC 7489 §6.6.3): \
+                     \"p=reject; v=DMARC1\"",
+                ),
+                None,
             ),
             (
                 txt(&[" v=DMARC1; p=reject"]),
-                Status::Invalid,
-                Some("not a v=DMARC1 record: the first tag must be v=DMARC1"),
+                Absent,
+                Some("1 TXT record discarded (RFC 7489 §6.6.3): \" v=DMARC1; p=reject\""),
+                None,
             ),
             (
-                txt(&["unrelated text"]),
-                Status::Invalid,
-                Some("not a v=DMARC1 record: the first tag must be v=DMARC1"),
+                txt(&["v=dmarc1; p=reject"]),
+                Absent,
+                Some("\"v=dmarc1; p=reject\""),
+                None,
+            ),
+            // A wildcard `*.example.com TXT "v=spf1 -all"` answers at _dmarc.
+            (txt(&["v=spf1 -all"]), Absent, Some("\"v=spf1 -all\""), None),
+            (
+                txt(&["unrelated text", "more\ttext"]),
+                Absent,
+                Some(
+                    "2 TXT records discarded (RFC 7489 §6.6.3): \"unrelated text\", \"more\\ttext\"",
+                ),
+                None,
             ),
             (
-                txt(&["v=DMARC1; p=none; p=reject"]),
-                Status::Invalid,
+                txt(&["a", "b", "c", "d"]),
+                Absent,
+                Some("4 TXT records discarded (RFC 7489 §6.6.3): \"a\", \"b\", \"c\", …"),
+                None,
+            ),
+            (
+                txt(&["google-site-verification=0123456789abcdefghijklmnopqrstuvwxyz"]),
+                Absent,
+                Some("\"google-site-verification=0123456789abcde…\""),
+                None,
+            ),
+            // One v=DMARC1 record that does not parse.
+            (
+                txt(&["v=DMARC1; p=none; p=reject", "other"]),
+                Invalid,
                 Some("duplicate tag \"p\""),
-            ),
-            (
-                txt(&["v=DMARC1; p=rejected"]),
-                Status::Invalid,
-                Some("bad value for p: \"rejected\""),
+                Some("v=DMARC1; p=none; p=reject"),
             ),
         ];
-        for (lookup, status, error) in table {
-            let got = classify("example.com", lookup, &none());
-            assert_eq!(got.status, *status, "{lookup:?}");
-            assert_eq!(got.error.as_deref(), *error, "{lookup:?}");
+        for (lookup, status, error, record) in table {
+            let got = classify("example.com", &lookup, &none());
+            assert_eq!(got.status, status, "{lookup:?}");
+            match error {
+                Some(want) => assert!(
+                    got.error.as_deref().is_some_and(|e| e.contains(want)),
+                    "{lookup:?}: {:?}",
+                    got.error
+                ),
+                None => assert_eq!(got.error, None, "{lookup:?}"),
+            }
+            assert_eq!(got.record.as_deref(), record, "{lookup:?}");
+            if status != Valid {
+                assert_eq!((got.p, got.sp, got.np), (None, None, None), "{lookup:?}");
+            }
         }
     }
 

@@ -195,7 +195,8 @@ impl fmt::Display for DmarcRecord {
 pub struct DmarcPosture {
     /// `dmarc_status`.
     pub status: Status,
-    /// `dmarc_record`: the record (strings joined) when exactly one TXT is there.
+    /// `dmarc_record`: the selected `v=DMARC1` record (strings joined) when
+    /// selection leaves exactly one; `None` when it leaves none or several.
     pub record: Option<String>,
     /// `dmarc_error`.
     pub error: Option<String>,
