@@ -119,8 +119,8 @@ pub struct Posture {
     pub dkim: Option<DkimStatus>,
     /// `dane_status`.
     pub dane: Option<Status>,
-    /// `parked`: null MX, `v=spf1 -all` and DMARC `p=reject` (RFC 7505 §4 and
-    /// the M3AAWG parked-domain advice).
+    /// `parked`: null MX, `v=spf1 -all` and DMARC `p=reject` as receivers
+    /// apply it (RFC 7505 §4 and the M3AAWG parked-domain advice).
     pub parked: bool,
 }
 
@@ -205,9 +205,12 @@ fn is_parked(posture: &Posture) -> bool {
                     if v.eq_ignore_ascii_case("v=spf1") && all.eq_ignore_ascii_case("-all"))
             })
     });
-    let dmarc_rejects = posture.dmarc.as_ref().is_some_and(|dmarc| {
-        dmarc.status == Status::Valid && dmarc.p == Some(dmarc::Policy::Reject)
-    });
+    // The policy receivers apply (DESIGN.md): a malformed tag beside
+    // `p=reject` does not stop them rejecting (RFC 7489 §6.3, §6.6.3).
+    let dmarc_rejects = posture
+        .dmarc
+        .as_ref()
+        .is_some_and(|dmarc| dmarc.p == Some(dmarc::Policy::Reject));
     null_mx && spf_rejects_all && dmarc_rejects
 }
 

@@ -119,46 +119,65 @@ fn valid_value(value: &str) -> bool {
         .all(|c| matches!(c, '\x21'..='\x7e') || is_wsp(c))
 }
 
-/// Parses a tag-list into its tags, in order.
+/// Parses a tag-list into its tags, in order: the first error, in record
+/// order, fails the whole list (what "parses per its RFC" means).
 pub fn parse(text: &str, syntax: Syntax) -> Result<Vec<Tag<'_>>, TagError> {
-    if trim_wsp(text).is_empty() {
-        return Err(TagError::Empty);
-    }
-    let segments: Vec<&str> = text.split(';').collect();
-    let last = segments.len() - 1;
-    let mut tags: Vec<Tag<'_>> = Vec::with_capacity(segments.len());
-    let mut offset = 0;
-    for (index, segment) in segments.iter().enumerate() {
-        let here = offset;
-        offset += segment.len() + 1;
-        if trim_wsp(segment).is_empty() {
-            // Only the part after a final ';' may be empty.
-            if index == last && index > 0 {
-                continue;
-            }
-            return Err(TagError::EmptyTag(here));
+    let mut tags: Vec<Tag<'_>> = Vec::new();
+    for segment in segments(text, syntax) {
+        let tag = segment?;
+        if tags.iter().any(|t| t.name.eq_ignore_ascii_case(tag.name)) {
+            return Err(TagError::Duplicate(tag.name.to_owned()));
         }
-        let Some((raw_name, raw_value)) = segment.split_once('=') else {
-            return Err(TagError::MissingEquals(trim_wsp(segment).to_owned()));
-        };
-        let name = trim_wsp(raw_name);
-        if !valid_name(name, syntax) {
-            return Err(TagError::BadName(name.to_owned()));
-        }
-        if syntax == Syntax::Strict && (raw_name.ends_with(is_wsp) || raw_value.starts_with(is_wsp))
-        {
-            return Err(TagError::SpaceAroundEquals(name.to_owned()));
-        }
-        let value = trim_wsp(raw_value);
-        if !valid_value(value) {
-            return Err(TagError::BadValue(name.to_owned()));
-        }
-        if tags.iter().any(|t| t.name.eq_ignore_ascii_case(name)) {
-            return Err(TagError::Duplicate(name.to_owned()));
-        }
-        tags.push(Tag { name, value });
+        tags.push(tag);
     }
     Ok(tags)
+}
+
+/// Parses each tag-spec of a tag-list on its own, in order: one result per
+/// `;`-separated part (the empty part after a final `;` excepted), so a
+/// reader can keep the tags that parse and drop the ones that do not, as
+/// RFC 7489 §6.3 asks of DMARC receivers. Duplicates are not checked here:
+/// every occurrence is returned, and the caller decides (see [`parse`]).
+pub fn segments(text: &str, syntax: Syntax) -> Vec<Result<Tag<'_>, TagError>> {
+    if trim_wsp(text).is_empty() {
+        return vec![Err(TagError::Empty)];
+    }
+    let parts: Vec<&str> = text.split(';').collect();
+    let last = parts.len() - 1;
+    let mut out = Vec::with_capacity(parts.len());
+    let mut offset = 0;
+    for (index, part) in parts.iter().enumerate() {
+        let here = offset;
+        offset += part.len() + 1;
+        // Only the part after a final ';' may be empty.
+        if trim_wsp(part).is_empty() && index == last && index > 0 {
+            continue;
+        }
+        out.push(tag_spec(part, here, syntax));
+    }
+    out
+}
+
+/// One tag-spec (`name=value` between separators) at byte `position`.
+fn tag_spec(segment: &str, position: usize, syntax: Syntax) -> Result<Tag<'_>, TagError> {
+    if trim_wsp(segment).is_empty() {
+        return Err(TagError::EmptyTag(position));
+    }
+    let Some((raw_name, raw_value)) = segment.split_once('=') else {
+        return Err(TagError::MissingEquals(trim_wsp(segment).to_owned()));
+    };
+    let name = trim_wsp(raw_name);
+    if !valid_name(name, syntax) {
+        return Err(TagError::BadName(name.to_owned()));
+    }
+    if syntax == Syntax::Strict && (raw_name.ends_with(is_wsp) || raw_value.starts_with(is_wsp)) {
+        return Err(TagError::SpaceAroundEquals(name.to_owned()));
+    }
+    let value = trim_wsp(raw_value);
+    if !valid_value(value) {
+        return Err(TagError::BadValue(name.to_owned()));
+    }
+    Ok(Tag { name, value })
 }
 
 /// Finds a tag by name, ASCII-case-insensitively (RFC 5234 §2.3).

@@ -1,7 +1,11 @@
 //! Differential test against mail-auth 0.13.3's record parsers
 //! (`mail_auth::common::parse::TxtRecordParser`), on a corpus of valid records
 //! (`testdata/differential/`), plus a table of the inputs where the two
-//! deliberately disagree, each with the reason.
+//! deliberately disagree, each with the reason. Two levels: whether each
+//! parser accepts a record (our `parse`, "parses per its RFC"), and, for
+//! DMARC, the policy a receiver applies (our `classify`, which reads past
+//! malformed tags, RFC 7489 §6.3 and §6.6.3 step 6, where mail-auth rejects
+//! the whole record) — [`APPLIED_DISAGREEMENTS`].
 //!
 //! Where they differ in representation (not in judgement), the comparison
 //! maps one onto the other:
@@ -21,7 +25,9 @@ use mail_auth::common::parse::TxtRecordParser;
 use mail_auth::dmarc::{Alignment as MaAlignment, Dmarc, Policy as MaPolicy, Psd as MaPsd, Report};
 use mail_auth::mta_sts::{MtaSts, ReportUri as MaReportUri, TlsRpt};
 use mailcensus_posture::dmarc::{self, Alignment, DmarcRecord, Policy, Psd};
-use mailcensus_posture::{mta_sts, tlsrpt};
+use std::collections::HashMap;
+
+use mailcensus_posture::{Lookup, TxtRecord, mta_sts, tlsrpt};
 
 fn corpus(name: &str) -> Vec<String> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -342,4 +348,140 @@ fn documented_disagreements_hold() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// The policy a receiver applies, `(p, sp, np)` with the RFC defaults filled
+/// in (`sp` from `p`, `np` from `sp`), `None` when no DMARC processing applies.
+type Applied = (Option<Policy>, Option<Policy>, Option<Policy>);
+
+/// Ours: `classify` of a `_dmarc` RRset holding only `text` (selection, the
+/// receiver's reading, RFC 7489 §6.6.3 step 6).
+fn our_applied(text: &str) -> Applied {
+    let lookup = Lookup::Records(vec![TxtRecord::single(text)]);
+    let posture = dmarc::classify("example.com", &lookup, &HashMap::new());
+    let sp = posture.sp.or(posture.p);
+    (posture.p, sp, posture.np.or(sp))
+}
+
+/// mail-auth's: what its parser returns, nothing when it rejects the record.
+fn their_applied(text: &str) -> Applied {
+    let known = |p: MaPolicy| match p {
+        MaPolicy::None => Some(Policy::None),
+        MaPolicy::Quarantine => Some(Policy::Quarantine),
+        MaPolicy::Reject => Some(Policy::Reject),
+        MaPolicy::Unspecified => None,
+    };
+    match Dmarc::parse(text.as_bytes()) {
+        Ok(d) => (known(d.p), known(d.sp), known(d.np)),
+        Err(_) => (None, None, None),
+    }
+}
+
+/// Records whose malformed parts receivers must read past (issue 12).
+const MALFORMED: &[&str] = &[
+    "v=DMARC1; p=reject; rua=dmarc@x.example",
+    "v=DMARC1; p=reject; adkim=relaxed",
+    "v=DMARC1; p=rejected",
+    "v=DMARC1; p=rejected; rua=mailto:d@example.com",
+    "v=DMARC1; p=reject; sp=bogus; rua=mailto:d@example.com",
+    "v=DMARC1; p=reject; sp=bogus",
+    "v=DMARC1; p=quarantine; pct=150",
+    "v=DMARC1; p=reject;; rua=mailto:d@example.com",
+];
+
+/// The policy our reading applies and mail-auth's differ on exactly these
+/// records (the valid corpus, every DMARC record listed above, and
+/// [`MALFORMED`]): `(record, ours, theirs, why)`, comparing `p`. mail-auth
+/// 0.13.3 rejects a whole record for one malformed tag and does not apply
+/// RFC 7489 §6.6.3 step 6; where they differ the RFC decides, and each row
+/// names the section. The test fails if the list is not exactly what is
+/// found, so it cannot grow silently.
+const APPLIED_DISAGREEMENTS: &[(&str, Option<Policy>, Option<Policy>, &str)] = &[
+    (
+        "v=DMARC1; rua=mailto:a@example.com",
+        Some(Policy::None),
+        None,
+        "RFC 7489 §6.6.3 step 6 / RFC 9989: no valid p but a valid rua: act as p=none",
+    ),
+    (
+        "v=DMARC1; p=none; p=reject",
+        None,
+        Some(Policy::Reject),
+        "RFC 6376 §3.2 forbids repeated tags; receivers keep the first or the last, so a \
+         p repeated with different values applies nothing certain (dropped, then step 6: \
+         no rua, no policy); mail-auth keeps the last",
+    ),
+    (
+        " v=DMARC1; p=reject",
+        None,
+        Some(Policy::Reject),
+        "RFC 7489 §6.6.3 steps 2 and 4: not starting with the v tag, the record is \
+         discarded; mail-auth skips leading whitespace",
+    ),
+    (
+        "v=DMARC1; p=reject; rua=mailto:a@example.com!10x",
+        Some(Policy::Reject),
+        None,
+        "RFC 7489 §6.3: a syntax error in the remainder is discarded, the valid p applies; \
+         mail-auth rejects the record",
+    ),
+    (
+        "v=DMARC1; p=reject; adkim=strict",
+        Some(Policy::Reject),
+        None,
+        "RFC 7489 §6.3: the malformed adkim is dropped on its own; mail-auth rejects the record",
+    ),
+    (
+        "v=DMARC1; p=reject; adkim=relaxed",
+        Some(Policy::Reject),
+        None,
+        "RFC 7489 §6.3: the malformed adkim is dropped on its own; mail-auth rejects the record",
+    ),
+    (
+        "v=DMARC1; p=rejected; rua=mailto:d@example.com",
+        Some(Policy::None),
+        None,
+        "RFC 7489 §6.6.3 step 6 / RFC 9989: invalid p with a valid rua: act as p=none; \
+         mail-auth rejects the record",
+    ),
+    (
+        "v=DMARC1; p=reject; sp=bogus; rua=mailto:d@example.com",
+        Some(Policy::None),
+        None,
+        "RFC 7489 §6.6.3 step 6 / RFC 9989: an invalid sp with a valid rua: act as p=none; \
+         mail-auth rejects the record",
+    ),
+];
+
+#[test]
+fn applied_policy_disagreements_are_the_documented_ones() {
+    let mut records: Vec<String> = corpus("dmarc.txt");
+    let listed = DISAGREEMENTS
+        .iter()
+        .map(|(protocol, text, ..)| (*protocol, *text))
+        .chain(BOTH_REJECT.iter().copied())
+        .chain(MALFORMED.iter().map(|text| ("dmarc", *text)));
+    for (protocol, text) in listed {
+        if protocol == "dmarc" && !records.iter().any(|r| r == text) {
+            records.push(text.to_owned());
+        }
+    }
+    let mut found = Vec::new();
+    for text in &records {
+        let (ours, theirs) = (our_applied(text), their_applied(text));
+        if ours != theirs {
+            println!("applied: {text:?} ours {ours:?} mail-auth {theirs:?}");
+            found.push((text.clone(), ours.0, theirs.0));
+        }
+    }
+    let documented: Vec<(String, Option<Policy>, Option<Policy>)> = APPLIED_DISAGREEMENTS
+        .iter()
+        .map(|(text, ours, theirs, _)| ((*text).to_owned(), *ours, *theirs))
+        .collect();
+    assert_eq!(found, documented);
+    println!(
+        "applied policy: {} records, {} documented disagreements",
+        records.len(),
+        found.len()
+    );
 }

@@ -287,6 +287,14 @@ fn parked_domain_table() {
     assert_eq!(p.mx.unwrap().status, MxStatus::NullMx);
     assert_eq!(p.dane, Some(Status::Absent));
 
+    // DESIGN.md: `parked` reads the policy receivers apply; a malformed tag
+    // beside p=reject leaves it (RFC 7489 §6.3).
+    let mut malformed = parked_domain();
+    malformed.dmarc = Some(txt(&["v=DMARC1; p=reject; rua=dmarc@parked.be"]));
+    let p = classify_domain(&malformed);
+    assert_eq!(p.dmarc.as_ref().unwrap().status, Status::Invalid);
+    assert!(p.parked, "applied p=reject");
+
     let mut spaced = parked_domain();
     spaced.apex_txt = Some(txt(&["V=SPF1   -ALL"]));
     assert!(
@@ -313,8 +321,12 @@ fn parked_domain_table() {
             Box::new(|e| e.dmarc = Some(txt(&["v=DMARC1; p=quarantine"]))),
         ),
         (
-            "invalid DMARC",
-            Box::new(|e| e.dmarc = Some(txt(&["v=DMARC1; p=reject; p=reject"]))),
+            "two DMARC records apply no policy (RFC 7489 §6.6.3 step 5)",
+            Box::new(|e| e.dmarc = Some(txt(&["v=DMARC1; p=reject", "v=DMARC1; p=reject"]))),
+        ),
+        (
+            "invalid sp without rua applies no policy (RFC 7489 §6.6.3 step 6)",
+            Box::new(|e| e.dmarc = Some(txt(&["v=DMARC1; p=reject; sp=bogus"]))),
         ),
         ("no DMARC", Box::new(|e| e.dmarc = Some(Lookup::NxDomain))),
         ("DMARC deselected", Box::new(|e| e.dmarc = None)),

@@ -35,6 +35,9 @@ fn fragment() -> impl Strategy<Value = String> {
         Just("l=https://x.example/l.svg".to_owned()),
         Just("id=".to_owned()),
         Just("fo=0:1".to_owned()),
+        Just("sp=".to_owned()),
+        Just("np=reject".to_owned()),
+        Just("rua=a@b.example".to_owned()),
         "[a-z0-9]{0,6}",
         "\\PC{0,4}",
     ]
@@ -72,6 +75,34 @@ fn outcome() -> impl Strategy<Value = Outcome> {
         Just(Outcome::Failed(Failure::ServFail)),
         Just(Outcome::Failed(Failure::Timeout)),
     ]
+}
+
+/// `v=DMARC1` and a few tags, well-formed or not, often repeated: the
+/// corners of the receiver's reading (RFC 7489 §6.3, §6.6.3 step 6).
+fn dmarc_tag_list() -> impl Strategy<Value = String> {
+    let tag = prop_oneof![
+        Just("p=reject"),
+        Just("P=REJECT"),
+        Just("p=none"),
+        Just("p=bogus"),
+        Just("sp=quarantine"),
+        Just("sp=x"),
+        Just("np=reject"),
+        Just("np="),
+        Just("rua=mailto:a@b.example"),
+        Just("rua=a@b.example"),
+        Just("rua=mailto:a@b.example,x"),
+        Just("ruf=mailto:f@b.example"),
+        Just("adkim=s"),
+        Just("adkim=relaxed"),
+        Just("pct=50"),
+        Just("pct=150"),
+        Just("v=DMARC1"),
+        Just("garbage"),
+        Just(""),
+        Just("x=y"),
+    ];
+    prop::collection::vec(tag, 0..6).prop_map(|tags| format!("v=DMARC1; {}", tags.join("; ")))
 }
 
 /// Records built to parse, so the round trip is exercised, not skipped.
@@ -148,6 +179,20 @@ proptest! {
         if rrset.outcome().is_failure() {
             prop_assert_eq!(posture.status.label(), "error");
         }
+        // RFC 7489 §6.6.3 step 5: several v=DMARC1 records apply no policy.
+        let candidates = rrset
+            .records()
+            .iter()
+            .filter(|r| dmarc::is_candidate(&r.joined()))
+            .count();
+        if candidates > 1 {
+            prop_assert_eq!(posture.status, Status::Invalid);
+            prop_assert_eq!((posture.p, posture.sp, posture.np), (None, None, None));
+        }
+        if candidates == 0 {
+            prop_assert_ne!(posture.status, Status::Valid);
+            prop_assert_ne!(posture.status, Status::Invalid);
+        }
         let _ = bimi::classify(&rrset);
         let _ = mta_sts::classify(&rrset);
         let _ = tlsrpt::classify(&rrset);
@@ -192,6 +237,45 @@ proptest! {
         let posture = dnssec::classify(&evidence);
         prop_assert!(posture.algorithms.windows(2).all(|w| w[0] < w[1]));
         let _ = dkim::classify(&DkimEvidence { domainkey: dkim_outcome, nonexistent: None });
+    }
+
+    /// The two readings of a DMARC record agree: it parses per its RFC
+    /// exactly when the receiver's reading drops nothing, and then both see
+    /// the same record and the published policy applies (RFC 7489 §6.3,
+    /// §6.6.3 step 6).
+    #[test]
+    fn dmarc_read_agrees_with_parse(
+        text in prop_oneof![
+            tagish(),
+            tagish().prop_map(|tail| format!("v=DMARC1; {tail}")),
+            dmarc_tag_list(),
+        ],
+    ) {
+        let reading = dmarc::read(&text);
+        match dmarc::parse(&text) {
+            Ok(record) => {
+                prop_assert!(reading.errors.is_empty(), "{:?}: {:?}", text, reading.errors);
+                prop_assert_eq!(&reading.record, &record);
+                if record.p.is_some() {
+                    prop_assert_eq!(
+                        (reading.p, reading.sp, reading.np),
+                        (record.p, record.sp, record.np)
+                    );
+                }
+            }
+            Err(_) => prop_assert!(!reading.errors.is_empty(), "{:?}", text),
+        }
+        // Step 6: a policy applies only from a valid p, or as none with a
+        // valid rua; sp and np only beside the p that was published.
+        if reading.p.is_some() && reading.p != reading.record.p {
+            prop_assert_eq!(reading.p, Some(dmarc::Policy::None));
+            prop_assert!(!reading.record.rua.is_empty());
+        }
+        if reading.sp.is_some() || reading.np.is_some() {
+            prop_assert_eq!(reading.p, reading.record.p);
+        }
+        let posture = dmarc::classify("example.com", &Lookup::Records(vec![TxtRecord::single(text.as_str())]), &HashMap::new());
+        prop_assert_eq!(posture.status == Status::Valid, posture.error.is_none());
     }
 
     #[test]

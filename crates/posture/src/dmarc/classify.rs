@@ -14,7 +14,14 @@
 //! * two or more left → `invalid` (step 5: "policy discovery terminates and
 //!   DMARC processing is not applied"), so no policy: `dmarc_p`, `dmarc_sp`,
 //!   `dmarc_np` and `dmarc_record` are null;
-//! * one left: `valid` when it parses, `invalid` otherwise.
+//! * one left: `valid` when it parses ([`parse`]), `invalid` otherwise, with
+//!   every malformed part named in `dmarc_error`. Either way the record is
+//!   read as receivers read it ([`read`]): a malformed tag is dropped on its
+//!   own and the rest applies, so `dmarc_p`, `dmarc_sp` and `dmarc_np` hold
+//!   the policy receivers apply (RFC 7489 §6.3, §6.6.3 step 6, RFC 9989;
+//!   `v=DMARC1; p=reject; rua=dmarc@x.example` is `invalid` with `p=reject`),
+//!   `dmarc_rua`/`dmarc_ruf` list the URIs as published, and the
+//!   authorisation below is checked for the URIs that are valid.
 //!
 //! (The first contract made every look-alike `invalid`; DESIGN.md changed
 //! it to what receivers do.)
@@ -35,8 +42,8 @@
 
 use std::collections::HashMap;
 
-use super::parse::{is_candidate, parse};
-use super::types::{DmarcPosture, DmarcRecord};
+use super::parse::{is_candidate, read};
+use super::types::{DmarcPosture, DmarcReading, DmarcRecord, Policy};
 use crate::error::RecordError;
 use crate::evidence::{Lookup, TxtRecord};
 use crate::status::{Status, negative_status};
@@ -128,13 +135,32 @@ fn discarded_error(discarded: &[String]) -> String {
 }
 
 /// The authorisation query names (`<d>._report._dmarc.<dest>`, RFC 7489 §7.1)
-/// for the external report destinations of the DMARC record in `txt`; empty
-/// unless selection leaves exactly one `v=DMARC1` record that parses.
+/// for the external report destinations among the valid `rua`/`ruf` URIs of
+/// the DMARC record in `txt`; empty unless selection leaves exactly one
+/// `v=DMARC1` record. A malformed tag elsewhere in the record does not stop
+/// receivers from sending reports, so it does not stop the check either.
 pub fn authorization_names(domain: &str, txt: &Lookup<TxtRecord>) -> Vec<String> {
-    match select(txt).single().map(parse) {
-        Some(Ok(record)) => names_for(domain, &record),
-        _ => Vec::new(),
+    match select(txt).single().map(read) {
+        Some(reading) => names_for(domain, &reading.record),
+        None => Vec::new(),
     }
+}
+
+/// The longest `dmarc_error`, in characters: the column quotes published
+/// values, and a hostile record must not make it large.
+const MAX_ERROR_CHARS: usize = 300;
+
+/// `dmarc_error` for a record with malformed parts: each reason, in record
+/// order, `; `-separated, cut to [`MAX_ERROR_CHARS`].
+fn errors_text(reading: &DmarcReading) -> String {
+    let all: Vec<String> = reading.errors.iter().map(ToString::to_string).collect();
+    let text = all.join("; ");
+    if text.chars().count() <= MAX_ERROR_CHARS {
+        return text;
+    }
+    let mut cut: String = text.chars().take(MAX_ERROR_CHARS).collect();
+    cut.push('…');
+    cut
 }
 
 /// Whether one authorisation lookup authorises: `None` when it failed or was
@@ -169,10 +195,17 @@ fn rua_authorized(
     }
 }
 
-fn notes(record: &DmarcRecord) -> Vec<String> {
+fn notes(reading: &DmarcReading) -> Vec<String> {
+    let record = &reading.record;
     let mut notes = Vec::new();
     if record.p.is_none() {
-        notes.push("no p tag: applied as p=none (RFC 9989)".to_owned());
+        notes.push(if reading.p == Some(Policy::None) {
+            "no p tag: with a valid rua, receivers apply p=none (RFC 7489 §6.6.3 step 6, RFC 9989)"
+                .to_owned()
+        } else {
+            "no p tag and no valid rua: receivers apply no policy (RFC 7489 §6.6.3 step 6)"
+                .to_owned()
+        });
     }
     for (tag, present) in [
         ("pct", record.pct.is_some()),
@@ -216,27 +249,25 @@ pub fn classify(
             };
         }
     };
-    match parse(&text) {
-        Ok(record) => DmarcPosture {
-            status: Status::Valid,
-            record: Some(text),
-            error: None,
-            p: record.p,
-            sp: record.sp,
-            np: record.np,
-            pct: record.pct.map(i32::from),
-            t: record.t,
-            rua: record.rua.iter().map(ToString::to_string).collect(),
-            ruf: record.ruf.iter().map(ToString::to_string).collect(),
-            rua_authorized: rua_authorized(domain, &record, authorizations),
-            notes: notes(&record),
+    let reading = read(&text);
+    let valid = reading.errors.is_empty();
+    DmarcPosture {
+        status: if valid {
+            Status::Valid
+        } else {
+            Status::Invalid
         },
-        Err(err) => DmarcPosture {
-            status: Status::Invalid,
-            record: Some(text),
-            error: Some(err.to_string()),
-            ..DmarcPosture::absent()
-        },
+        error: (!valid).then(|| errors_text(&reading)),
+        p: reading.p,
+        sp: reading.sp,
+        np: reading.np,
+        pct: reading.record.pct.map(i32::from),
+        t: reading.record.t,
+        rua_authorized: rua_authorized(domain, &reading.record, authorizations),
+        notes: if valid { notes(&reading) } else { Vec::new() },
+        rua: reading.rua,
+        ruf: reading.ruf,
+        record: Some(text),
     }
 }
 
@@ -399,17 +430,196 @@ mod tests {
         assert!(got.notes.is_empty());
     }
 
-    /// RFC 9989 §4.7: no `p` is applied as `p=none`; the census keeps it null.
+    /// RFC 7489 §6.3 (malformed parts dropped on their own), §6.6.3 step 6
+    /// and RFC 9989 (an invalid or missing p, or an invalid sp or np: p=none
+    /// with a valid rua, nothing without), RFC 6376 §3.2 (repeated tags):
+    /// `dmarc_status` says whether the record parses, `dmarc_p`/`sp`/`np`
+    /// what receivers apply.
     #[test]
-    fn rfc9989_4_7_missing_p_is_valid_and_noted() {
-        let got = classify(
+    fn rfc7489_6_6_3_step_6_applied_policy_table() {
+        use Policy::{None as PNone, Quarantine, Reject};
+        use Status::{Invalid, Valid};
+        type Row<'a> = (&'a str, Status, [Option<Policy>; 3], &'a [&'a str]);
+        let table: &[Row<'_>] = &[
+            // §6.3: the malformed tag goes, the policy stays.
+            (
+                "v=DMARC1; p=reject; rua=dmarc@x.example",
+                Invalid,
+                [Some(Reject), None, None],
+                &["bad URI in rua: \"dmarc@x.example\""],
+            ),
+            (
+                "v=DMARC1; p=reject; adkim=relaxed",
+                Invalid,
+                [Some(Reject), None, None],
+                &["bad value for adkim: \"relaxed\""],
+            ),
+            (
+                "v=DMARC1; p=quarantine; sp=reject; np=none; pct=150",
+                Invalid,
+                [Some(Quarantine), Some(Reject), Some(PNone)],
+                &["bad value for pct: \"150\""],
+            ),
+            (
+                "v=DMARC1; p=reject;; adkim=s",
+                Invalid,
+                [Some(Reject), None, None],
+                &["empty tag-spec at position 19"],
+            ),
+            (
+                "v=DMARC1; p=reject; garbage; rua=mailto:a@example.com,dmarc@example.com",
+                Invalid,
+                [Some(Reject), None, None],
+                &[
+                    "tag-spec without '=': \"garbage\"",
+                    "bad URI in rua: \"dmarc@example.com\"",
+                ],
+            ),
+            // Step 6: invalid or missing p.
+            (
+                "v=DMARC1; p=rejected",
+                Invalid,
+                [None, None, None],
+                &["bad value for p: \"rejected\""],
+            ),
+            (
+                "v=DMARC1; p=rejected; rua=mailto:d@example.com",
+                Invalid,
+                [Some(PNone), None, None],
+                &["bad value for p: \"rejected\""],
+            ),
+            (
+                "v=DMARC1; p=rejected; rua=dmarc@example.com",
+                Invalid,
+                [None, None, None],
+                &["bad value for p", "bad URI in rua"],
+            ),
+            (
+                "v=DMARC1; p=re\u{e9}ject; rua=mailto:d@example.com",
+                Invalid,
+                [Some(PNone), None, None],
+                &["bad character in the value of tag \"p\""],
+            ),
+            (
+                "v=DMARC1; rua=mailto:d@example.com",
+                Valid,
+                [Some(PNone), None, None],
+                &[],
+            ),
+            ("v=DMARC1", Valid, [None, None, None], &[]),
+            ("v=DMARC1; sp=reject", Valid, [None, None, None], &[]),
+            // Step 6: an invalid sp (RFC 7489) or np (RFC 9989) is not
+            // dropped on its own; decided in `parse.rs`.
+            (
+                "v=DMARC1; p=reject; sp=bogus; rua=mailto:d@example.com",
+                Invalid,
+                [Some(PNone), None, None],
+                &["bad value for sp: \"bogus\""],
+            ),
+            (
+                "v=DMARC1; p=reject; sp=bogus",
+                Invalid,
+                [None, None, None],
+                &["bad value for sp"],
+            ),
+            (
+                "v=DMARC1; p=reject; np=bogus; rua=mailto:d@example.com",
+                Invalid,
+                [Some(PNone), None, None],
+                &["bad value for np"],
+            ),
+            // RFC 6376 §3.2: repeated tags.
+            (
+                "v=DMARC1; p=reject; P=REJECT",
+                Invalid,
+                [Some(Reject), None, None],
+                &["duplicate tag \"P\""],
+            ),
+            (
+                "v=DMARC1; p=none; p=reject; rua=mailto:d@example.com",
+                Invalid,
+                [Some(PNone), None, None],
+                &["duplicate tag \"p\""],
+            ),
+            (
+                "v=DMARC1; p=reject; p=quarantine",
+                Invalid,
+                [None, None, None],
+                &["duplicate tag \"p\""],
+            ),
+            (
+                "v=DMARC1; p=reject; v=DMARC1",
+                Invalid,
+                [Some(Reject), None, None],
+                &["duplicate tag \"v\""],
+            ),
+        ];
+        for (text, status, [p, sp, np], errors) in table {
+            let got = classify("example.com", &txt(&[text]), &none());
+            assert_eq!(got.status, *status, "{text:?}: {got:?}");
+            assert_eq!([got.p, got.sp, got.np], [*p, *sp, *np], "{text:?}: {got:?}");
+            assert_eq!(got.record.as_deref(), Some(*text));
+            let error = got.error.clone().unwrap_or_default();
+            for want in *errors {
+                assert!(error.contains(want), "{text:?}: {error:?} lacks {want:?}");
+            }
+            assert_eq!(errors.is_empty(), got.error.is_none(), "{text:?}: {got:?}");
+        }
+    }
+
+    /// RFC 7489 §6.6.3 step 6 remarks on a valid record without `p`.
+    #[test]
+    fn rfc7489_6_6_3_missing_p_is_valid_and_noted() {
+        let with_rua = classify(
             "example.com",
             &txt(&["v=DMARC1; rua=mailto:d@example.com"]),
             &none(),
         );
-        assert_eq!(got.status, Status::Valid);
-        assert_eq!(got.p, None);
-        assert_eq!(got.notes.len(), 1);
+        assert_eq!(with_rua.status, Status::Valid);
+        assert_eq!(with_rua.p, Some(Policy::None));
+        assert_eq!(with_rua.notes.len(), 1);
+        assert!(
+            with_rua.notes[0].contains("apply p=none"),
+            "{:?}",
+            with_rua.notes
+        );
+        let bare = classify("example.com", &txt(&["v=DMARC1"]), &none());
+        assert_eq!(bare.p, None);
+        assert!(bare.notes[0].contains("no policy"), "{:?}", bare.notes);
+    }
+
+    /// `dmarc_rua`/`dmarc_ruf` list the URIs as published, malformed ones
+    /// included; RFC 7489 §7.1 authorisation is checked for the valid ones,
+    /// whatever else in the record is broken.
+    #[test]
+    fn rfc7489_7_1_report_uris_as_published() {
+        let lookup = txt(&["v=DMARC1; p=reject; adkim=x; \
+             rua=mailto:a@one.example!10m, dmarc@two.example,; ruf=mailto:f@example.com"]);
+        assert_eq!(
+            authorization_names("example.com", &lookup),
+            vec!["example.com._report._dmarc.one.example".to_owned()]
+        );
+        let mut auths = HashMap::new();
+        auths.insert(
+            "example.com._report._dmarc.one.example".to_owned(),
+            txt(&["v=DMARC1"]),
+        );
+        let got = classify("example.com", &lookup, &auths);
+        assert_eq!(got.status, Status::Invalid);
+        assert_eq!(got.p, Some(Policy::Reject));
+        assert_eq!(
+            got.rua,
+            vec!["mailto:a@one.example!10m", "dmarc@two.example"]
+        );
+        assert_eq!(got.ruf, vec!["mailto:f@example.com"]);
+        assert_eq!(got.rua_authorized, Some(true));
+        assert!(got.notes.is_empty());
+        auths.insert(
+            "example.com._report._dmarc.one.example".to_owned(),
+            Lookup::NxDomain,
+        );
+        let got = classify("example.com", &lookup, &auths);
+        assert_eq!(got.rua_authorized, Some(false));
     }
 
     /// RFC 7489 §7.1: which destinations need authorisation.
@@ -428,6 +638,14 @@ mod tests {
             ]
         );
         assert!(authorization_names("example.com", &txt(&["v=DMARC1; p=bad"])).is_empty());
+        assert!(
+            authorization_names(
+                "example.com",
+                &txt(&["v=DMARC1; rua=mailto:a@x.example", "v=DMARC1; p=none"])
+            )
+            .is_empty(),
+            "RFC 7489 §6.6.3 step 5: several records, no reports"
+        );
         assert!(authorization_names("example.com", &Lookup::NoData).is_empty());
         // A subdomain's destination at its own Organizational Domain is internal.
         assert!(

@@ -1,23 +1,51 @@
-//! The DMARC record parser (RFC 7489 §6.3/§6.4, RFC 9989 §4.7).
+//! The DMARC record parser (RFC 7489 §6.3/§6.4, RFC 9989 §4.7), in two
+//! readings of the same grammar.
 //!
-//! Strictness, decided for a census that reports whether a record "parses per
-//! its RFC":
+//! [`parse`] answers "does the record parse per its RFC" (`dmarc_status`
+//! valid or invalid). Strictness, decided for the census:
 //! * `v=DMARC1` must be the very first thing in the record: no leading
 //!   whitespace, `DMARC1` exactly (RFC 7489 §6.4 spells it with `%x` codes);
 //!   WSP around `=` is allowed (`"v" *WSP "=" *WSP`).
 //! * A repeated tag, a value outside its ABNF, an empty `rua=`, or a tag-list
-//!   that breaks RFC 6376 §3.2 makes the record invalid. RFC 7489 §6.3 lets a
-//!   receiver discard such parts ("Syntax errors in the remainder of the record
-//!   SHOULD be discarded in favor of default values"); the census still calls
-//!   the record invalid, because it does not parse, and keeps the reason.
+//!   that breaks RFC 6376 §3.2 makes the record invalid, with the first such
+//!   error as the reason.
 //! * Unknown tags are ignored (RFC 7489 §6.3, RFC 9989 §4.7).
 //! * `p` may appear anywhere after `v` (RFC 9989 dropped RFC 7489's "v and p
-//!   ... MUST appear in that order") and may be missing: RFC 9989 §4.7 makes
-//!   `p` RECOMMENDED and a record without it is applied as `p=none`, where
-//!   RFC 7489 §6.6.3 would discard it unless `rua` is present. The census
-//!   follows RFC 9989: valid, `dmarc_p` null (not published), with a note.
+//!   ... MUST appear in that order") and may be missing (RFC 9989 §4.7 makes
+//!   `p` RECOMMENDED): such a record still parses.
+//!
+//! [`read`] answers "what do receivers apply" (`dmarc_p`, `dmarc_sp`,
+//! `dmarc_np`, the report addresses), the way RFC 7489 §6.3 asks them to read
+//! a record: "Syntax errors in the remainder of the record SHOULD be
+//! discarded in favor of default values (if any) or ignored outright." So a
+//! malformed tag (`adkim=relaxed`, `p=rejected`, a bare `rua=dmarc@x`
+//! without `mailto:`) is dropped on its own and named in
+//! [`DmarcReading::errors`]; the rest applies. Then the policy (RFC 7489
+//! §6.6.3 step 6, and RFC 9989, which adds `np`): "If a retrieved policy
+//! record does not contain a valid "p" tag, or contains an "sp" [or "np"]
+//! tag that is not valid", then with at least one syntactically valid `rua`
+//! URI receivers act as if the record were `v=DMARC1; p=none`, and otherwise
+//! apply no DMARC processing. Decisions:
+//! * A missing `p` is "not a valid p tag" too: with a valid `rua` it applies
+//!   `none`, without one nothing (RFC 9989 §4.7 calls a record without `p`
+//!   `p=none`, but its policy-discovery text keeps the rule above; a record
+//!   that only says `v=DMARC1` makes receivers do nothing).
+//! * An invalid `sp` or `np` is not dropped on its own, although DESIGN.md
+//!   says a malformed tag is: both RFCs name it beside an invalid `p` in step
+//!   6, receivers that follow them (OpenDMARC, Mail::DMARC, MimeKit) fall back
+//!   to `p=none` or to nothing, and the columns hold what receivers apply. So
+//!   `v=DMARC1; p=reject; sp=bogus; rua=mailto:d@x.example` applies `none`,
+//!   and without the `rua`, nothing.
+//! * A repeated tag (RFC 6376 §3.2 forbids it, and voids the whole tag-list
+//!   for DKIM) is an error. Receivers keep the first or the last occurrence;
+//!   when every occurrence has the same value that is the value either way,
+//!   and it applies; when they differ nothing certain applies, so the tag is
+//!   dropped (a dropped `p` then falls under step 6).
+//! * A malformed tag-spec (`;;`, a part without `=`, a bad tag name or
+//!   character) is dropped with its error; a bad character in a known tag's
+//!   value drops that tag.
 
-use super::types::{Alignment, DmarcRecord, Policy, Psd, ReportUri};
+use super::types::{Alignment, DmarcReading, DmarcRecord, Policy, Psd, ReportUri};
 use crate::error::RecordError;
 use crate::tags::{self, Syntax, Tag};
 use crate::uri;
@@ -26,8 +54,8 @@ use crate::uri;
 pub const VERSION: &str = "v=DMARC1";
 
 /// True when the record starts with the DMARC version tag (`v`, optional WSP,
-/// `=`, optional WSP, `DMARC1`, then `;`, WSP or the end): RFC 7489 §6.6.3
-/// step 3, "Records that do not start with a "v=" tag that identifies the
+/// `=`, optional WSP, `DMARC1`, then optional WSP and `;` or the end): RFC
+/// 7489 §6.6.3 steps 2 and 4, "Records that do not start with a "v=" tag that identifies the
 /// current version of DMARC are discarded".
 pub fn is_candidate(text: &str) -> bool {
     let Some(rest) = text.strip_prefix(['v', 'V']) else {
@@ -193,6 +221,113 @@ pub fn parse(text: &str) -> Result<DmarcRecord, RecordError> {
         apply(&mut record, tag)?;
     }
     Ok(record)
+}
+
+/// Reads one `v=DMARC1` record (strings already joined) as a receiver does:
+/// see the module docs. A text that is not a `v=DMARC1` record (selection
+/// discards it before this) reads as nothing, with a version error.
+pub fn read(text: &str) -> DmarcReading {
+    let mut reading = DmarcReading::default();
+    if !is_candidate(text) {
+        reading
+            .errors
+            .push(RecordError::Version { expected: VERSION });
+        return reading;
+    }
+    let segments = tags::segments(text, Syntax::Dkim);
+    let tags: Vec<&Tag<'_>> = segments.iter().filter_map(|s| s.as_ref().ok()).collect();
+    let occurrences = |name: &str| -> Vec<&Tag<'_>> {
+        tags.iter()
+            .copied()
+            .filter(|t| t.name.eq_ignore_ascii_case(name))
+            .collect()
+    };
+    // Published tags that do not apply (malformed, or repeated with
+    // different values), by lowercase name: step 6 looks at p, sp and np.
+    let mut dropped: Vec<String> = Vec::new();
+    // `is_candidate` makes the first part the version tag: skip it.
+    for segment in segments.iter().skip(1) {
+        let tag = match segment {
+            Ok(tag) => tag,
+            Err(err) => {
+                if let tags::TagError::BadValue(name) = err {
+                    dropped.push(name.to_ascii_lowercase());
+                }
+                reading.errors.push(err.clone().into());
+                continue;
+            }
+        };
+        let name = tag.name.to_ascii_lowercase();
+        if name == "v" {
+            // A second version tag: the first one already decided.
+            reading
+                .errors
+                .push(tags::TagError::Duplicate(tag.name.to_owned()).into());
+            continue;
+        }
+        if name == "rua" || name == "ruf" {
+            let published = if name == "rua" {
+                &mut reading.rua
+            } else {
+                &mut reading.ruf
+            };
+            published.extend(
+                tags::split_list(tag.value)
+                    .into_iter()
+                    .filter(|item| !item.is_empty())
+                    .map(str::to_owned),
+            );
+        }
+        let same = occurrences(&name);
+        if let [first, second, ..] = same.as_slice() {
+            if !std::ptr::eq(*first, tag) {
+                // Reported and decided once, at the first occurrence.
+                continue;
+            }
+            reading
+                .errors
+                .push(tags::TagError::Duplicate(second.name.to_owned()).into());
+            if same
+                .iter()
+                .any(|t| !t.value.eq_ignore_ascii_case(tag.value))
+            {
+                dropped.push(name);
+                continue;
+            }
+        }
+        match name.as_str() {
+            "rua" | "ruf" => {
+                let tag_name = if name == "rua" { "rua" } else { "ruf" };
+                let mut valid = Vec::new();
+                for item in tags::split_list(tag.value) {
+                    match report_uri(tag_name, item) {
+                        Ok(uri) => valid.push(uri),
+                        Err(err) => reading.errors.push(err),
+                    }
+                }
+                if name == "rua" {
+                    reading.record.rua = valid;
+                } else {
+                    reading.record.ruf = valid;
+                }
+            }
+            _ => {
+                if let Err(err) = apply(&mut reading.record, tag) {
+                    reading.errors.push(err);
+                    dropped.push(name);
+                }
+            }
+        }
+    }
+    // RFC 7489 §6.6.3 step 6 (RFC 9989 adds np), decided in the module docs.
+    let broken = |tag: &str| dropped.iter().any(|d| d == tag);
+    let record = &reading.record;
+    if record.p.is_some() && !broken("sp") && !broken("np") {
+        (reading.p, reading.sp, reading.np) = (record.p, record.sp, record.np);
+    } else if !record.rua.is_empty() {
+        reading.p = Some(Policy::None);
+    }
+    reading
 }
 
 #[cfg(test)]

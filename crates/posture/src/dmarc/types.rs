@@ -31,6 +31,7 @@
 
 use std::fmt;
 
+use crate::error::RecordError;
 use crate::status::Status;
 
 /// A DMARC policy (`p`, `sp`, `np`).
@@ -190,6 +191,32 @@ impl fmt::Display for DmarcRecord {
     }
 }
 
+/// A DMARC record as a receiver reads it ([`super::read`]): the tags that
+/// parse, what was dropped and why, and the policy that applies.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DmarcReading {
+    /// The tags that parse. A malformed tag is left out on its own (for
+    /// `rua` and `ruf`, only the malformed URIs); so is a repeated tag whose
+    /// occurrences disagree. Equal to what [`super::parse`] returns when
+    /// `errors` is empty.
+    pub record: DmarcRecord,
+    /// Why each dropped part was dropped, in record order; empty exactly
+    /// when the record parses per its RFC.
+    pub errors: Vec<RecordError>,
+    /// `rua` items as published (every occurrence, trimmed, `!size` kept),
+    /// malformed ones included: the `dmarc_rua` column.
+    pub rua: Vec<String>,
+    /// `ruf` items as published: the `dmarc_ruf` column.
+    pub ruf: Vec<String>,
+    /// The `p` receivers apply (RFC 7489 §6.6.3 step 6, see [`super::read`]).
+    pub p: Option<Policy>,
+    /// The `sp` receivers apply; `None` when not published (receivers then
+    /// use `p`) or when no policy applies.
+    pub sp: Option<Policy>,
+    /// The `np` receivers apply (RFC 9989); `None` as for `sp`.
+    pub np: Option<Policy>,
+}
+
 /// The `dmarc_*` columns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DmarcPosture {
@@ -200,19 +227,20 @@ pub struct DmarcPosture {
     pub record: Option<String>,
     /// `dmarc_error`.
     pub error: Option<String>,
-    /// `dmarc_p`.
+    /// `dmarc_p`: the policy receivers apply ([`DmarcReading::p`]), whatever
+    /// else in the record is broken.
     pub p: Option<Policy>,
-    /// `dmarc_sp`.
+    /// `dmarc_sp`: as applied ([`DmarcReading::sp`]).
     pub sp: Option<Policy>,
-    /// `dmarc_np` (RFC 9989).
+    /// `dmarc_np` (RFC 9989): as applied ([`DmarcReading::np`]).
     pub np: Option<Policy>,
     /// `dmarc_pct` (RFC 7489; removed by RFC 9989 but kept for measurement).
     pub pct: Option<i32>,
     /// `dmarc_t` (RFC 9989 test flag).
     pub t: Option<bool>,
-    /// `dmarc_rua`.
+    /// `dmarc_rua`: the URIs as published, malformed ones included.
     pub rua: Vec<String>,
-    /// `dmarc_ruf`.
+    /// `dmarc_ruf`: the URIs as published, malformed ones included.
     pub ruf: Vec<String>,
     /// `dmarc_rua_authorized`: every external destination authorised
     /// (RFC 7489 §7.1); `None` when no destination is external, or when no
