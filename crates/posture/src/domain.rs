@@ -214,6 +214,10 @@ fn is_parked(posture: &Posture) -> bool {
     null_mx && spf_rejects_all && dmarc_rejects
 }
 
+/// True when every probe that ran failed (a lame domain). Each probe counts
+/// by its first query: DKIM by `_domainkey.<d>`, since the check below it is
+/// asked only once that answered, and DNSSEC by DNSKEY (the child's own
+/// servers; DS comes from the parent).
 fn every_probe_failed(evidence: &DomainEvidence) -> bool {
     let outcomes = [
         evidence.mx.as_ref().map(Lookup::outcome),
@@ -240,6 +244,8 @@ fn nxdomain_posture(evidence: &DomainEvidence) -> Posture {
         bimi: evidence.bimi.as_ref().map(|_| BimiPosture::absent()),
         mta_sts: ran(evidence.mta_sts.is_some()),
         tlsrpt: ran(evidence.tlsrpt.is_some()),
+        // RFC 8020 §2: nothing exists below the apex, `_domainkey` included,
+        // whatever the check below it would say.
         dkim: evidence.dkim.as_ref().map(|_| DkimStatus::Absent),
         dane: ran(evidence.mx.is_some() && !evidence.dane_skipped),
         parked: false,

@@ -58,10 +58,13 @@ fn dnssec_unsigned() -> DnssecEvidence {
     }
 }
 
+/// DKIM evidence as the engine gathers it: the name that cannot exist below
+/// `_domainkey.<d>` is asked only after a NOERROR, and here it is NXDOMAIN.
 fn dkim(domainkey: Outcome) -> DkimEvidence {
     DkimEvidence {
         domainkey,
-        nonexistent: None,
+        nonexistent: matches!(domainkey, Outcome::Answer | Outcome::NoData)
+            .then_some(Lookup::NxDomain),
     }
 }
 
@@ -459,4 +462,50 @@ fn dane_needs_validated_tlsa_and_mx() {
         change(&mut evidence);
         assert_eq!(classify_domain(&evidence).dane, Some(want), "{name}");
     }
+}
+
+/// DESIGN.md probe plan "dkim" (RFC 8020 §2, RFC 9824): a zone that answers
+/// NOERROR below `_domainkey.<d>` for a name that cannot exist makes the
+/// hint `unknown`. Regression for issue 12: every wildcard parked domain
+/// read `likely`.
+#[test]
+fn dkim_hint_checks_a_name_that_cannot_exist() {
+    let with = |domainkey, nonexistent| {
+        let mut evidence = parked_domain();
+        evidence.dkim = Some(DkimEvidence {
+            domainkey,
+            nonexistent,
+        });
+        classify_domain(&evidence).dkim
+    };
+    let wildcard = txt(&["v=spf1 -all"]);
+    assert_eq!(
+        with(Outcome::Answer, Some(wildcard)),
+        Some(DkimStatus::Unknown)
+    );
+    assert_eq!(
+        with(Outcome::NoData, Some(Lookup::NoData)),
+        Some(DkimStatus::Unknown)
+    );
+    assert_eq!(
+        with(Outcome::NoData, Some(Lookup::NxDomain)),
+        Some(DkimStatus::Likely)
+    );
+    assert_eq!(with(Outcome::NoData, None), Some(DkimStatus::Error));
+    assert_eq!(with(Outcome::NxDomain, None), Some(DkimStatus::Absent));
+}
+
+/// A domain whose `_domainkey.<d>` answered is not lame, even when every
+/// other probe failed and the check below it failed too: the DKIM probe
+/// counts by its first query (`every_probe_failed`).
+#[test]
+fn dkim_answer_alone_means_resolution_ok() {
+    let mut evidence = lame(Failure::Timeout);
+    evidence.dkim = Some(DkimEvidence {
+        domainkey: Outcome::NoData,
+        nonexistent: Some(Lookup::Failed(Failure::Timeout)),
+    });
+    let p = classify_domain(&evidence);
+    assert_eq!(p.resolution, Resolution::Ok);
+    assert_eq!(p.dkim, Some(DkimStatus::Error));
 }

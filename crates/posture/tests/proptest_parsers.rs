@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use mailcensus_posture::dkim::DkimEvidence;
+use mailcensus_posture::dkim::{DkimEvidence, DkimStatus};
 use mailcensus_posture::dnssec::{self, DnssecEvidence};
 use mailcensus_posture::mx::{self, MxPosture, MxStatus};
 use mailcensus_posture::tags::{self, Syntax};
@@ -209,6 +209,7 @@ proptest! {
         flags in any::<(bool, bool)>(),
         retry in prop::option::of(outcome()),
         dkim_outcome in outcome(),
+        nonexistent in prop::option::of(lookup(txt_record())),
         extended_error in prop::option::of(any::<u16>()),
     ) {
         let mx_posture: MxPosture = mx::classify(&mx_lookup);
@@ -236,7 +237,25 @@ proptest! {
         };
         let posture = dnssec::classify(&evidence);
         prop_assert!(posture.algorithms.windows(2).all(|w| w[0] < w[1]));
-        let _ = dkim::classify(&DkimEvidence { domainkey: dkim_outcome, nonexistent: None });
+        let dkim_status = dkim::classify(&DkimEvidence {
+            domainkey: dkim_outcome,
+            nonexistent: nonexistent.clone(),
+        });
+        // A failure is never absent; the hint is `likely` only after a
+        // NOERROR at `_domainkey` and a check that could tell (RFC 8020 §2).
+        match dkim_outcome {
+            Outcome::Failed(_) => prop_assert_eq!(dkim_status, DkimStatus::Error),
+            Outcome::NxDomain => prop_assert_eq!(dkim_status, DkimStatus::Absent),
+            _ => {
+                prop_assert_ne!(dkim_status, DkimStatus::Absent);
+                if nonexistent.as_ref().is_none_or(|n| n.outcome().is_failure()) {
+                    prop_assert_eq!(dkim_status, DkimStatus::Error);
+                }
+                if dkim_status == DkimStatus::Likely {
+                    prop_assert_ne!(nonexistent.map(|n| n.outcome()), Some(Outcome::NoData));
+                }
+            }
+        }
     }
 
     /// The two readings of a DMARC record agree: it parses per its RFC
