@@ -107,7 +107,7 @@ pub struct Posture {
     pub spf: Option<SpfPosture>,
     /// `dmarc_*`.
     pub dmarc: Option<DmarcPosture>,
-    /// `dnssec_status`, `dnssec_algorithms`.
+    /// `dnssec_status`, `dnssec_algorithms`, `dnssec_reason`.
     pub dnssec: Option<DnssecPosture>,
     /// `bimi_*`.
     pub bimi: Option<BimiPosture>,
@@ -182,6 +182,10 @@ pub fn classify_domain(evidence: &DomainEvidence) -> Posture {
             && dnssec.status != DnssecStatus::Bogus
         {
             dnssec.status = DnssecStatus::Error;
+            // `dnssec_reason` is filled for every `error` row: what the
+            // resolver said about the failure (RFC 8914), if anything.
+            let code = evidence.dnssec.as_ref().and_then(|d| d.extended_error);
+            dnssec.reason = Some(dnssec::reason(code));
         }
     }
     posture.parked = is_parked(&posture);

@@ -229,12 +229,21 @@ fn lame_delegation_is_error_in_every_column_dnssec_included() {
     for failure in [Failure::Timeout, Failure::ServFail, Failure::Refused] {
         let p = classify_domain(&lame(failure));
         assert_every_column_error(&p);
-        assert_eq!(
-            p.dnssec.as_ref().unwrap().status,
-            DnssecStatus::Error,
-            "{failure:?}"
-        );
+        let dnssec = p.dnssec.as_ref().unwrap();
+        assert_eq!(dnssec.status, DnssecStatus::Error, "{failure:?}");
+        // DESIGN.md: `dnssec_reason` is filled for every `error` row.
+        assert_eq!(dnssec.reason.as_deref(), Some("unspecified"), "{failure:?}");
     }
+    let mut evidence = lame(Failure::ServFail);
+    if let Some(dnssec) = evidence.dnssec.as_mut() {
+        dnssec.extended_error = Some(22);
+    }
+    let p = classify_domain(&evidence);
+    assert_eq!(
+        p.dnssec.unwrap().reason.as_deref(),
+        Some("no_reachable_authority"),
+        "RFC 8914 §4.23"
+    );
 }
 
 /// DESIGN.md: a bogus domain stays `bogus` whatever its other probes got.
@@ -246,14 +255,16 @@ fn bogus_domain_stays_bogus_when_everything_else_fails() {
         ds_authenticated: true,
         dnskey: Lookup::Failed(Failure::ServFail),
         dnskey_authenticated: false,
-        servfail_confirmation: Some(Outcome::Answer),
+        servfail_confirmation: Some(Outcome::Failed(Failure::ServFail)),
         checking_disabled_retry: Some(Outcome::Answer),
         ds_checking_disabled: None,
-        extended_error: None,
+        extended_error: Some(9),
     });
     let p = classify_domain(&evidence);
     assert_every_column_error(&p);
-    assert_eq!(p.dnssec.unwrap().status, DnssecStatus::Bogus);
+    let dnssec = p.dnssec.unwrap();
+    assert_eq!(dnssec.status, DnssecStatus::Bogus);
+    assert_eq!(dnssec.reason.as_deref(), Some("dnskey_missing"));
 }
 
 /// One probe answering is enough for `resolution = ok`.

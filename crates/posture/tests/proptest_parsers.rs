@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use mailcensus_posture::dkim::{DkimEvidence, DkimStatus};
-use mailcensus_posture::dnssec::{self, DnssecEvidence};
+use mailcensus_posture::dnssec::{self, DnssecEvidence, DnssecStatus};
 use mailcensus_posture::mx::{self, MxPosture, MxStatus};
 use mailcensus_posture::tags::{self, Syntax};
 use mailcensus_posture::{
@@ -208,6 +208,8 @@ proptest! {
         dnskey in lookup(any::<u8>()),
         flags in any::<(bool, bool)>(),
         retry in prop::option::of(outcome()),
+        confirmation in prop::option::of(outcome()),
+        ds_cd in prop::option::of(lookup(any::<u8>())),
         dkim_outcome in outcome(),
         nonexistent in prop::option::of(lookup(txt_record())),
         extended_error in prop::option::of(any::<u16>()),
@@ -230,13 +232,28 @@ proptest! {
             ds_authenticated: flags.0,
             dnskey,
             dnskey_authenticated: flags.1,
-            servfail_confirmation: retry,
+            servfail_confirmation: confirmation,
             checking_disabled_retry: retry,
-            ds_checking_disabled: None,
+            ds_checking_disabled: ds_cd,
             extended_error,
         };
         let posture = dnssec::classify(&evidence);
         prop_assert!(posture.algorithms.windows(2).all(|w| w[0] < w[1]));
+        // `dnssec_reason` exactly for bogus and error rows (RFC 8914).
+        let failed = matches!(posture.status, DnssecStatus::Bogus | DnssecStatus::Error);
+        prop_assert_eq!(posture.reason.is_some(), failed);
+        // DESIGN.md: bogus needs a DS RRset, a confirmed SERVFAIL and data
+        // under CD=1.
+        if posture.status == DnssecStatus::Bogus {
+            let ds_published = matches!(evidence.ds, Lookup::Records(_))
+                || matches!(evidence.ds_checking_disabled, Some(Lookup::Records(_)));
+            prop_assert!(ds_published, "{:?}", evidence);
+            prop_assert_eq!(
+                evidence.servfail_confirmation,
+                Some(Outcome::Failed(Failure::ServFail))
+            );
+            prop_assert!(evidence.checking_disabled_retry.is_some_and(|o| !o.is_failure()));
+        }
         let dkim_status = dkim::classify(&DkimEvidence {
             domainkey: dkim_outcome,
             nonexistent: nonexistent.clone(),
