@@ -38,12 +38,17 @@ pub struct DomainEvidence {
     pub spf_targets: HashMap<String, Arc<Lookup<TxtRecord>>>,
     /// The outcome of `A <name>` for every `a` mechanism target written
     /// without macros in the records above (the record's own name for a bare
-    /// `a`), keyed like `spf_targets`: void lookups count there too (RFC 7208
-    /// §4.6.4). See [`spf::host_queries_of`].
+    /// `a`: the domain for the apex record, the target's name for an
+    /// include/redirect target's), keyed like `spf_targets`: void lookups
+    /// count there too (RFC 7208 §4.6.4). The names are those
+    /// [`spf::host_queries_of`] returns for each record; one missing makes
+    /// `spf_status` `error` (it was not looked up) unless the record is
+    /// invalid anyway.
     pub spf_a: HashMap<String, Outcome>,
-    /// `MX <name>` for every `mx` mechanism target written without macros,
-    /// keyed like `spf_targets`: void lookups, and the limit of 10 MX hosts
-    /// (RFC 7208 §4.6.4). Shared with other domains, hence the `Arc`.
+    /// `MX <name>` for every `mx` mechanism target written without macros
+    /// ([`spf::host_queries_of`]), keyed like `spf_targets`: void lookups,
+    /// and the limit of 10 MX records (RFC 7208 §4.6.4). Shared with other
+    /// domains, hence the `Arc`.
     pub spf_mx: HashMap<String, Arc<Lookup<MxRecord>>>,
     /// `TXT _dmarc.<d>`.
     pub dmarc: Option<Lookup<TxtRecord>>,
@@ -145,7 +150,7 @@ pub fn classify_domain(evidence: &DomainEvidence) -> Posture {
     let spf = evidence
         .apex_txt
         .as_ref()
-        .map(|apex| spf::classify(apex, &evidence.spf_targets));
+        .map(|apex| spf::classify(&evidence.domain, apex, spf_lookups(evidence)));
     let dmarc = evidence
         .dmarc
         .as_ref()
@@ -190,6 +195,15 @@ pub fn classify_domain(evidence: &DomainEvidence) -> Posture {
     }
     posture.parked = is_parked(&posture);
     posture
+}
+
+/// The SPF evidence beyond the apex TXT RRset, borrowed.
+fn spf_lookups(evidence: &DomainEvidence) -> spf::SpfLookups<'_> {
+    spf::SpfLookups {
+        txt: &evidence.spf_targets,
+        a: &evidence.spf_a,
+        mx: &evidence.spf_mx,
+    }
 }
 
 /// RFC 7505 §4 and the M3AAWG advice for parked domains: publish a null MX,

@@ -76,8 +76,15 @@ pub fn spf(data: &[u8]) -> Finding {
     round_trip(&text(data), spf::parse)?;
     let rrset = txt_rrset(data);
     let _ = spf::targets_of(&rrset);
-    let targets: HashMap<String, Arc<Lookup<TxtRecord>>> = HashMap::new();
-    let _ = spf::classify(&rrset, &targets);
+    let _ = spf::host_queries_of("example.com", &rrset);
+    let txt: HashMap<String, Arc<Lookup<TxtRecord>>> = HashMap::new();
+    let (a, mx) = (HashMap::new(), HashMap::new());
+    let lookups = spf::SpfLookups {
+        txt: &txt,
+        a: &a,
+        mx: &mx,
+    };
+    let _ = spf::classify("example.com", &rrset, lookups);
     Ok(())
 }
 

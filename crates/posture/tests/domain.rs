@@ -520,3 +520,48 @@ fn dkim_answer_alone_means_resolution_ok() {
     assert_eq!(p.resolution, Resolution::Ok);
     assert_eq!(p.dkim, Some(DkimStatus::Error));
 }
+
+/// DESIGN.md "SPF" (RFC 7208 §4.6.4, §6.1) through `classify_domain`: the
+/// `a`/`mx` evidence (`spf_a`, `spf_mx`) counts void lookups, a bare `a`/`mx`
+/// targets the domain, and `spf_all` follows the redirect. Regression for
+/// issue 12: records whose targets had no A or MX read `valid`.
+#[test]
+fn spf_reads_a_and_mx_evidence_and_follows_redirect() {
+    let mut evidence = parked_domain();
+    evidence.apex_txt = Some(txt(&["v=spf1 a mx redirect=_spf.host.example"]));
+    evidence.spf_targets.insert(
+        "_spf.host.example".into(),
+        Arc::new(txt(&["v=spf1 a:gone.example -all"])),
+    );
+    evidence.spf_a.insert("parked.be".into(), Outcome::NoData);
+    evidence
+        .spf_a
+        .insert("gone.example".into(), Outcome::NxDomain);
+    evidence
+        .spf_mx
+        .insert("parked.be".into(), Arc::new(mx(&[(0, ".")])));
+    let spf = classify_domain(&evidence).spf.unwrap();
+    assert_eq!(spf.status, Status::Valid, "{spf:?}");
+    assert_eq!(
+        spf.all,
+        Some(AllQualifier::Fail),
+        "§6.1: the redirect's -all"
+    );
+    assert_eq!((spf.lookups, spf.void_lookups), (Some(4), Some(2)));
+
+    evidence
+        .spf_mx
+        .insert("parked.be".into(), Arc::new(Lookup::NoData));
+    let spf = classify_domain(&evidence).spf.unwrap();
+    assert_eq!(spf.status, Status::Invalid, "§4.6.4: three void lookups");
+    assert_eq!(spf.void_lookups, Some(3));
+
+    evidence.spf_mx.clear();
+    let spf = classify_domain(&evidence).spf.unwrap();
+    assert_eq!(spf.status, Status::Error, "an mx target not looked up");
+    assert!(
+        spf.error
+            .unwrap()
+            .contains("mx target parked.be was not looked up")
+    );
+}

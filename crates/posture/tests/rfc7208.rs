@@ -1,14 +1,18 @@
 //! The RFC 7208 conformance suite (openspf / pyspf `rfc7208-tests.yml`, BSD
-//! licence, in `testdata/rfc7208/`) driven through the census classifier.
+//! licence, in `testdata/rfc7208/`) driven through the census classifier,
+//! every test of it: nothing is skipped.
 //!
 //! For each test, the evidence is built from the test's `zonedata` the way
 //! the engine would: the TXT RRset of the mailfrom domain (the HELO name when
 //! mailfrom is empty), then, breadth first, the TXT RRset of every target
-//! [`spf::targets_of`] names. The suite's conventions (as pyspf's driver
-//! applies them): `SPF` records stand in for `TXT` records at a name with no
-//! `TXT` entry at all; `TXT: NONE` means the name has no TXT; `TIMEOUT`
-//! before any TXT record makes the TXT query time out; a name not in the zone
-//! is NXDOMAIN; CNAMEs are followed.
+//! [`spf::targets_of`] names; and for each of those records, the `A` and
+//! `MX` lookups of the `a` and `mx` targets [`spf::host_queries_of`] names
+//! (for the void-lookup limit and the MX-record limit of §4.6.4). The
+//! suite's conventions (as pyspf's driver applies them): `SPF` records stand
+//! in for `TXT` records at a name with no `TXT` entry at all; `TXT: NONE`
+//! means the name has no TXT; `TIMEOUT` before any record of the asked type
+//! makes the query time out; a name not in the zone is NXDOMAIN, a name with
+//! other records only answers NODATA; CNAMEs are followed.
 //!
 //! The suite tests a full `check_host()`; a census checks what holds for
 //! every sender. Expected results map to `spf_status` as follows:
@@ -21,50 +25,39 @@
 //!
 //! [`EXCEPTIONS`] lists the tests where the suite's result comes from
 //! evaluation against a particular sender and the census must answer
-//! differently, each with its reason; [`SKIPPED`] lists tests the census
-//! cannot decide at all. Both lists are asserted to be exactly the set of
-//! tests that need them, so neither can hide a regression.
+//! differently; the RFC decides, and each names the section. The list is
+//! asserted to be exactly the set of tests that need it, so it cannot hide a
+//! regression.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
 
-use mailcensus_posture::spf::{self, SpfPosture};
-use mailcensus_posture::{Failure, Lookup, Status, TxtRecord};
+use mailcensus_posture::spf::{self, HostQuery, SpfLookups, SpfPosture};
+use mailcensus_posture::{Failure, Lookup, MxRecord, Outcome, Status, TxtRecord};
 use serde::Deserialize;
 use serde_yaml::Value;
 
 const SUITE: &str = include_str!("../testdata/rfc7208/rfc7208-tests.yml");
 
 /// Tests whose expected census status differs from the mapping of the
-/// suite's result, with the expected status and the reason.
+/// suite's result, with the expected status and the reason (the RFC section
+/// that decides).
 const EXCEPTIONS: &[(&str, Status, &str)] = &[
     (
         "include-at-limit",
         Status::Invalid,
-        "the census counts the worst case: `a include:inc(8 × a) mx` is 11 lookups; \
-         the suite's sender matches the first `a`, so evaluation stops at 1",
+        "RFC 7208 §4.6.4 limits the lookups \"during SPF evaluation\", which depends on \
+         the sender: `a include:inc(8 × a) mx` is 11 lookups for a sender no mechanism \
+         matches, so receivers permerror for some senders; the suite's sender matches the \
+         first `a` and stops at 1. The census counts the worst case",
     ),
     (
         "exists-dnserr",
         Status::Valid,
-        "the suite's temperror is the A lookup of the `exists:` target timing out \
-         during evaluation; the census does not make mechanism lookups, and the \
-         record itself is sound",
-    ),
-];
-
-/// Tests the census cannot decide, with the reason.
-const SKIPPED: &[(&str, &str)] = &[
-    (
-        "mx-limit",
-        "permerror because the `mx` target's MX RRset has more than 10 hosts \
-         (§4.6.4); the classifier is given TXT evidence only, not the MX RRsets \
-         of mechanism targets (sender-independent, so a possible extension)",
-    ),
-    (
-        "void-over-limit",
-        "void lookups from `a:` targets: the census resolves only include/redirect \
-         targets, not A/MX records of mechanism targets (sender-independent, so a \
-         possible extension)",
+        "the suite's temperror (RFC 7208 §2.6.6) is the A lookup of the `exists:` target \
+         (§5.7) timing out during evaluation; the census looks up `a` and `mx` targets \
+         (DESIGN.md probe plan), not `exists` targets, which are nearly always macros \
+         (§7) and depend on the sender; the record itself is sound",
     ),
 ];
 
@@ -93,6 +86,8 @@ enum Rr {
     Txt(Option<Vec<String>>),
     Spf(Vec<String>),
     Cname(String),
+    A,
+    Mx(String),
     Other,
 }
 
@@ -134,6 +129,8 @@ impl Zone {
                             "TXT" => Rr::Txt(Some(strings(value))),
                             "SPF" => Rr::Spf(strings(value)),
                             "CNAME" => Rr::Cname(normalise(&scalar(value))),
+                            "A" => Rr::A,
+                            "MX" => Rr::Mx(strings(value).last().cloned().unwrap_or_default()),
                             _ => Rr::Other,
                         },
                         _ => Rr::Other,
@@ -187,20 +184,100 @@ impl Zone {
     }
 }
 
-/// Gathers evidence the way the engine does, then classifies.
+impl Zone {
+    /// The RRs at `name` after following CNAMEs (suite conventions: a name
+    /// not in the zone is NXDOMAIN), or the lookup's failure.
+    fn rrs(&self, name: &str) -> Result<&[Rr], Lookup<()>> {
+        let mut name = normalise(name);
+        for _ in 0..8 {
+            let Some(rrs) = self.names.get(&name) else {
+                return Err(Lookup::NxDomain);
+            };
+            match rrs.iter().find_map(|rr| match rr {
+                Rr::Cname(target) => Some(target.clone()),
+                _ => None,
+            }) {
+                Some(target) => name = target,
+                None => return Ok(rrs),
+            }
+        }
+        Err(Lookup::Failed(Failure::ServFail))
+    }
+
+    /// A lookup of one type: `TIMEOUT` before any record of that type makes
+    /// it time out, as for TXT.
+    fn typed<T>(&self, name: &str, pick: impl Fn(&Rr) -> Option<T>) -> Lookup<T> {
+        let rrs = match self.rrs(name) {
+            Ok(rrs) => rrs,
+            Err(negative) => return negative.map(|()| unreachable!()),
+        };
+        let mut records = Vec::new();
+        for rr in rrs {
+            if matches!(rr, Rr::Timeout) && records.is_empty() {
+                return Lookup::Failed(Failure::Timeout);
+            }
+            records.extend(pick(rr));
+        }
+        Lookup::from_records(records)
+    }
+
+    /// `A <name>`, for an `a` mechanism target.
+    fn a(&self, name: &str) -> Outcome {
+        self.typed(name, |rr| matches!(rr, Rr::A).then_some(()))
+            .outcome()
+    }
+
+    /// `MX <name>`, for an `mx` mechanism target.
+    fn mx(&self, name: &str) -> Lookup<MxRecord> {
+        self.typed(name, |rr| match rr {
+            Rr::Mx(exchange) => Some(MxRecord {
+                preference: 0,
+                exchange: exchange.clone(),
+            }),
+            _ => None,
+        })
+    }
+}
+
+/// Gathers evidence the way the engine does, then classifies: the TXT
+/// RRsets of the domain and of every include/redirect target, and the `A`
+/// and `MX` lookups each of those records' `a` and `mx` mechanisms make.
 fn classify_in(zone: &Zone, domain: &str) -> SpfPosture {
     let apex = zone.txt(domain);
-    let mut targets: HashMap<String, Lookup<TxtRecord>> = HashMap::new();
+    let mut txt: HashMap<String, Arc<Lookup<TxtRecord>>> = HashMap::new();
+    let mut a: HashMap<String, Outcome> = HashMap::new();
+    let mut mx: HashMap<String, Arc<Lookup<MxRecord>>> = HashMap::new();
+    let mut hosts = |owner: &str, lookup: &Lookup<TxtRecord>| {
+        for query in spf::host_queries_of(owner, lookup) {
+            match query {
+                HostQuery::A(name) => {
+                    let outcome = zone.a(&name);
+                    a.entry(name).or_insert(outcome);
+                }
+                HostQuery::Mx(name) => {
+                    let lookup = Arc::new(zone.mx(&name));
+                    mx.entry(name).or_insert(lookup);
+                }
+            }
+        }
+    };
+    hosts(domain, &apex);
     let mut queue: VecDeque<String> = spf::targets_of(&apex).into();
     while let Some(name) = queue.pop_front() {
-        if targets.contains_key(&name) || targets.len() >= 100 {
+        if txt.contains_key(&name) || txt.len() >= 100 {
             continue;
         }
         let lookup = zone.txt(&name);
         queue.extend(spf::targets_of(&lookup));
-        targets.insert(name, lookup);
+        hosts(&name, &lookup);
+        txt.insert(name, Arc::new(lookup));
     }
-    spf::classify(&apex, &targets)
+    let lookups = SpfLookups {
+        txt: &txt,
+        a: &a,
+        mx: &mx,
+    };
+    spf::classify(domain, &apex, lookups)
 }
 
 fn expected_statuses(result: &Value) -> Vec<Status> {
@@ -219,7 +296,6 @@ fn expected_statuses(result: &Value) -> Vec<Status> {
 fn rfc7208_suite() {
     let mut run = 0;
     let mut passed = 0;
-    let mut skipped = Vec::new();
     let mut excepted = Vec::new();
     let mut failures = Vec::new();
     let mut by_result: BTreeMap<String, (u32, u32)> = BTreeMap::new();
@@ -227,10 +303,6 @@ fn rfc7208_suite() {
         let scenario = Scenario::deserialize(document).expect("suite document");
         let zone = Zone::new(&scenario.zonedata);
         for (name, test) in &scenario.tests {
-            if let Some((_, reason)) = SKIPPED.iter().find(|(n, _)| n == name) {
-                skipped.push(format!("{name}: {reason}"));
-                continue;
-            }
             run += 1;
             let mailfrom = scalar(&test.mailfrom);
             let domain = match mailfrom.rsplit_once('@') {
@@ -274,15 +346,11 @@ fn rfc7208_suite() {
         }
     }
     println!(
-        "RFC 7208 suite: {run} run, {passed} passed ({} of them by a listed exception), {} skipped",
+        "RFC 7208 suite: {run} run, {passed} passed ({} of them by a listed exception), none skipped",
         excepted.len(),
-        skipped.len()
     );
     for (result, (total, ok)) in &by_result {
         println!("  suite result {result:<22} {ok}/{total}");
-    }
-    for s in &skipped {
-        println!("  skipped {s}");
     }
     for (name, status, reason) in EXCEPTIONS {
         println!("  exception {name} → {status}: {reason}");
@@ -298,7 +366,6 @@ fn rfc7208_suite() {
         EXCEPTIONS.len(),
         "every exception names a test"
     );
-    assert_eq!(skipped.len(), SKIPPED.len(), "every skip names a test");
-    assert_eq!(run + skipped.len(), 203, "the suite's test count changed");
+    assert_eq!(run, 203, "the suite's test count changed");
     assert_eq!(passed, run);
 }

@@ -7,9 +7,10 @@
 //!   point of `display ∘ parse`.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
-use mailcensus_posture::spf;
-use mailcensus_posture::{Failure, Lookup, TxtRecord};
+use mailcensus_posture::spf::{self, AllQualifier, HostQuery, SpfLookups};
+use mailcensus_posture::{Failure, Lookup, MxRecord, Outcome, Status, TxtRecord};
 use proptest::prelude::*;
 
 /// A label of a domain name (letters, digits, `-`, `_`).
@@ -199,6 +200,9 @@ fn noisy_record() -> impl Strategy<Value = String> {
         Just("redirect=c.example".to_owned()),
         Just("redirect=a.example".to_owned()),
         Just("mx".to_owned()),
+        Just("a".to_owned()),
+        Just("a:a.example".to_owned()),
+        Just("mx:b.example".to_owned()),
         Just("-all".to_owned()),
         "[ -~]{0,12}",
     ];
@@ -238,7 +242,9 @@ proptest! {
         let _ = spf::select(std::slice::from_ref(&record));
         let lookup = Lookup::Records(vec![record]);
         let _ = spf::targets_of(&lookup);
-        let _ = spf::classify(&lookup, &HashMap::<String, Lookup<TxtRecord>>::new());
+        let _ = spf::host_queries_of("example.com", &lookup);
+        let (txt, a, mx) = (HashMap::new(), HashMap::new(), HashMap::new());
+        let _ = spf::classify("example.com", &lookup, SpfLookups { txt: &txt, a: &a, mx: &mx });
     }
 
     #[test]
@@ -249,17 +255,68 @@ proptest! {
         c in proptest::collection::vec(noisy_record(), 0..3),
         outcomes in any::<[u8; 3]>(),
         drop_b in any::<bool>(),
+        hosts in proptest::collection::vec(any::<u8>(), 1..8),
     ) {
         let apex = Lookup::from_records(apex.into_iter().map(TxtRecord::single).collect());
         let mut targets = HashMap::new();
-        targets.insert("a.example".to_owned(), lookup_of(a, outcomes[0]));
+        targets.insert("a.example".to_owned(), Arc::new(lookup_of(a, outcomes[0])));
         if !drop_b {
-            targets.insert("b.example".to_owned(), lookup_of(b, outcomes[1]));
+            targets.insert("b.example".to_owned(), Arc::new(lookup_of(b, outcomes[1])));
         }
-        targets.insert("c.example".to_owned(), lookup_of(c, outcomes[2]));
-        let posture = spf::classify(&apex, &targets);
+        targets.insert("c.example".to_owned(), Arc::new(lookup_of(c, outcomes[2])));
+        // A and MX of every a/mx target, as the engine gathers them, with
+        // outcomes drawn from `hosts`.
+        let mut a_outcomes = HashMap::new();
+        let mut mx_lookups = HashMap::new();
+        let owners = std::iter::once(("example.com".to_owned(), &apex))
+            .chain(targets.iter().map(|(name, lookup)| (name.clone(), lookup.as_ref())));
+        for (i, query) in owners
+            .flat_map(|(owner, lookup)| spf::host_queries_of(&owner, lookup))
+            .enumerate()
+        {
+            let pick = hosts[i % hosts.len()];
+            match query {
+                HostQuery::A(name) => {
+                    let outcome = match pick % 4 {
+                        0 => Outcome::NxDomain,
+                        1 => Outcome::NoData,
+                        2 => Outcome::Failed(Failure::ServFail),
+                        _ => Outcome::Answer,
+                    };
+                    a_outcomes.entry(name).or_insert(outcome);
+                }
+                HostQuery::Mx(name) => {
+                    let lookup = match pick % 4 {
+                        0 => Lookup::NxDomain,
+                        1 => Lookup::Failed(Failure::Timeout),
+                        n => Lookup::from_records(
+                            (0..usize::from(pick / 4 % 13) + usize::from(n == 2))
+                                .map(|i| MxRecord { preference: 0, exchange: format!("mx{i}.example") })
+                                .collect(),
+                        ),
+                    };
+                    mx_lookups.entry(name).or_insert(Arc::new(lookup));
+                }
+            }
+        }
+        let lookups = SpfLookups { txt: &targets, a: &a_outcomes, mx: &mx_lookups };
+        let posture = spf::classify("example.com", &apex, lookups);
         // Counts are never beyond the first lookup past the limit.
         prop_assert!(posture.lookups.unwrap_or(0) <= spf::MAX_LOOKUPS + 1);
+        // RFC 7208 §4.6.4: a valid record stays within both limits, and a
+        // count is reported exactly when the status is not error.
+        if posture.status == Status::Valid {
+            prop_assert!(posture.lookups.unwrap_or(99) <= spf::MAX_LOOKUPS);
+            prop_assert!(posture.void_lookups.unwrap_or(99) <= spf::MAX_VOID_LOOKUPS);
+        }
+        let counted = matches!(posture.status, Status::Valid | Status::Invalid) && posture.record.is_some();
+        prop_assert_eq!(posture.void_lookups.is_some(), counted && posture.lookups.is_some());
+        // §6.1: a record's own `all` is its `spf_all`, redirect or not.
+        if let Some(record) = posture.record.as_deref().and_then(|r| spf::parse(r).ok())
+            && let Some(own) = record.all()
+        {
+            prop_assert_eq!(posture.all.map(|q| q.label()), Some(AllQualifier::from(own).label()));
+        }
     }
 
     #[test]
