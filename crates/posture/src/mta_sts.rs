@@ -16,9 +16,11 @@
 //! resulting record is syntactically invalid, senders MUST assume the recipient
 //! domain does not have an available MTA-STS Policy." We classify that as:
 //! no record left → `absent`; several → `invalid`; one that does not parse →
-//! `invalid`. A record is selected when it begins with `v=STSv1` followed by
-//! `;`, WSP or its end (the grammar's `sts-sep` allows WSP before `;`), so
-//! `v=STSv1 ; id=1` is selected and valid, and `v=STSv10` is not selected.
+//! `invalid`. A record is selected when it begins with `v=STSv1` and the
+//! `sts-sep` the grammar requires after it (`*WSP ";"`), so `v=STSv1 ; id=1`
+//! is selected and valid, while `v=STSv10`, a bare `v=STSv1` and
+//! `v=STSv1 id=1` are discarded like any other TXT: with nothing else there,
+//! `absent`.
 //!
 //! Decisions: `id` is required (§3.1 "id: ... (plain-text; required)"), a
 //! repeated `id` is invalid (which one would a sender cache?), and an extension
@@ -135,7 +137,15 @@ mod tests {
             (txt(&[" v=STSv1; id=1"]), Status::Absent),
             (txt(&["v=STSv1; id=1", "v=STSv1; id=2"]), Status::Invalid),
             (txt(&["v=STSv1; id=bad-id"]), Status::Invalid),
-            (txt(&["v=STSv1"]), Status::Invalid),
+            (txt(&["v=STSv1;"]), Status::Invalid),
+            // §3.1: "v=STSv1;" is the prefix; without the `;` the grammar
+            // requires, a record is discarded.
+            (txt(&["v=STSv1"]), Status::Absent),
+            (txt(&["v=STSv1 "]), Status::Absent),
+            (txt(&["v=STSv1 id=1"]), Status::Absent),
+            (txt(&["v=STSv1", "v=STSv1; id=2"]), Status::Valid),
+            (txt(&["v=STSv1 ; id=1"]), Status::Valid),
+            (txt(&["v=STSv1\t;id=1"]), Status::Valid),
             (Lookup::NoData, Status::Absent),
             (Lookup::NxDomain, Status::Absent),
             (Lookup::Failed(Failure::Timeout), Status::Error),

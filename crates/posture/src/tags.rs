@@ -194,12 +194,15 @@ pub fn split_list(value: &str) -> Vec<&str> {
     value.split(',').map(trim_wsp).collect()
 }
 
-/// True when `text` begins with `version` (such as `v=STSv1`) followed by the
-/// end, `;` or white space: how MTA-STS (RFC 8461 §3.1) and TLS-RPT (RFC 8460
-/// §3) tell their record from other TXT at the same name.
+/// True when `text` begins with `version` (such as `v=STSv1`) and the
+/// separator the grammar requires after it, `*WSP ";"`: how MTA-STS (RFC 8461
+/// §3.1, `sts-sep`) and TLS-RPT (RFC 8460 §3, `field-delim`) tell their record
+/// from other TXT at the same name ("records that do not begin with
+/// "v=STSv1;" are discarded"). A bare `v=STSv1`, or one followed by a space
+/// and a tag, is discarded like any other look-alike.
 pub(crate) fn starts_with_version(text: &str, version: &str) -> bool {
     text.strip_prefix(version)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with([';', ' ', '\t']))
+        .is_some_and(|rest| rest.trim_start_matches(is_wsp).starts_with(';'))
 }
 
 /// Parses a strict tag list whose first tag must be exactly `version`

@@ -16,7 +16,12 @@
 //! returned by the resolver, records that do not begin with "v=TLSRPTv1;" are
 //! discarded. If the number of resulting records is not one, senders MUST
 //! assume the recipient domain does not implement TLSRPT." Several → `invalid`,
-//! none → `absent`, as for MTA-STS.
+//! none → `absent`, as for MTA-STS. A record is selected when it begins with
+//! `v=TLSRPTv1` and the `field-delim` the grammar requires after it
+//! (`*WSP ";"`): a bare `v=TLSRPTv1` is discarded like any other TXT.
+//! Decision: the discarding applies to one record as to several (§3 words it
+//! for "multiple TXT records"), so a lone unrelated or bare-version record
+//! is `absent`, not an invalid TLS-RPT record, as at every other name.
 //!
 //! Decisions: `rua` is required (§3 "rua: ... (plain-text; required)"); §3
 //! names two schemes, "mailto" and "https", so a URI of another scheme makes
@@ -147,6 +152,21 @@ mod tests {
                 Status::Absent,
             ),
             (txt(&["v=STSv1; id=1"]), Status::Absent),
+            // §3: "v=TLSRPTv1;" is the prefix; a bare version is discarded.
+            (txt(&["v=TLSRPTv1"]), Status::Absent),
+            (
+                txt(&["v=TLSRPTv1 rua=mailto:a@example.com"]),
+                Status::Absent,
+            ),
+            (txt(&["v=TLSRPTv1;"]), Status::Invalid),
+            (
+                txt(&["v=TLSRPTv1 ;rua=mailto:a@example.com"]),
+                Status::Valid,
+            ),
+            (
+                txt(&["v=TLSRPTv1", "v=TLSRPTv1; rua=mailto:a@example.com"]),
+                Status::Valid,
+            ),
             (
                 txt(&[
                     "v=TLSRPTv1; rua=mailto:a@example.com",

@@ -318,6 +318,9 @@ const BOTH_REJECT: &[(&str, &str)] = &[
     ("dmarc", "v=DMARC2; p=reject"),
     ("dmarc", "p=reject; v=DMARC1"),
     ("dmarc", "v=DMARC1; p=block"),
+    // Both parsers reject a bare version; selection (RFC 8461 §3.1, RFC 8460
+    // §3: the prefix is "v=STSv1;") discards it before parsing, so
+    // `classify` reads it as no record at all (`absent`).
     ("mta_sts", "v=STSv1"),
     ("mta_sts", "v=STSv2; id=1"),
     ("tlsrpt", "v=TLSRPTv1"),
