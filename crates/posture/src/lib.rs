@@ -6,13 +6,25 @@
 //! columns of the Parquet contract (see `DESIGN.md`).
 //!
 //! One module per protocol, each with its record parser and its classifier:
-//! [`spf`] (RFC 7208), [`dmarc`] (RFC 7489, RFC 9989), [`mx`] (RFC 7505),
-//! [`dnssec`], [`bimi`] (draft-brand-indicators-for-message-identification),
-//! [`mta_sts`] (RFC 8461), [`tlsrpt`] (RFC 8460), [`dkim`] (RFC 8020 hint) and
-//! [`dane`] (RFC 7672). The tag=value grammar DMARC, BIMI, MTA-STS and TLS-RPT
-//! share (RFC 6376 §3.2) lives in [`tags`]; their parse errors are
-//! [`RecordError`]. Each record type with a parser offers `parse`, a `Display`
-//! that parses back to the same record, and `classify` over a TXT lookup.
+//! [`spf`] (RFC 7208, with the void-lookup and MX limits over `a`/`mx`
+//! targets), [`dmarc`] (RFC 7489, RFC 9989), [`mx`] (RFC 7505), [`dnssec`]
+//! (RFC 4035, with the resolver's Extended DNS Error, RFC 8914, as the
+//! reason), [`bimi`] (draft-brand-indicators-for-message-identification),
+//! [`mta_sts`] (RFC 8461), [`tlsrpt`] (RFC 8460), [`dkim`] (RFC 8020 hint,
+//! checked against a name that cannot exist, RFC 9824) and [`dane`]
+//! (RFC 7672, validated TLSA only). The tag=value grammar DMARC, BIMI,
+//! MTA-STS and TLS-RPT share (RFC 6376 §3.2) lives in [`tags`]; their parse
+//! errors are [`RecordError`]. Each record type with a parser offers
+//! `parse`, a `Display` that parses back to the same record, and `classify`
+//! over a TXT lookup.
+//!
+//! The census measures what receivers see. Records are selected as
+//! receivers select them: a TXT record that does not start with the
+//! protocol's version tag is discarded, not counted as a broken record. A
+//! DMARC record is read as receivers read it: a malformed tag is reported
+//! (`invalid`) but dropped on its own, and the policy columns hold the policy
+//! receivers apply. DANE counts only what a validating resolver
+//! authenticated.
 //!
 //! The one rule every classifier keeps: evidence of a failed query (timeout,
 //! SERVFAIL, REFUSED, FORMERR, malformed answer) yields `error`, never `absent`.
