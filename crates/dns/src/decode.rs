@@ -130,6 +130,7 @@ mod tests {
             response_code: code,
             authentic_data: false,
             truncation: false,
+            extended_error: None,
             answers,
         })
     }
