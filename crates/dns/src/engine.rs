@@ -74,14 +74,13 @@ struct SpfFound {
 }
 
 /// Queries the window allows per domain [`Engine::run`] keeps started: a
-/// started domain has one query in flight (MX), then up to nine at once,
-/// about four on average, so one domain per four slots keeps the window
-/// about full. More domains only queue for window slots, each queued query
+/// started domain has one query in flight (MX), then up to nine at once and
+/// a few on average, so one domain per four slots keeps the window about
+/// full. More domains only queue for window slots, each queued query
 /// costing a wake-up and the started domains' state spilling out of the
-/// caches. Against Knot (`benches/dns`, medians of 5 interleaved runs at
-/// --concurrency 1,000): two domains per slot gave 74k qps, one per two
-/// slots 100-105k, one per four 113k, with p50 domain latencies of about
-/// 35, 7 and 3 ms.
+/// caches. Chosen by measurement against Knot (fewer slots per domain gave
+/// less throughput and longer domain latency): the figures are in
+/// BENCHMARKS.md, "Resolver engine".
 const WINDOW_SLOTS_PER_DOMAIN: usize = 4;
 
 /// The lowest admission bound, for windows cut to their floor (32 slots by
@@ -89,8 +88,8 @@ const WINDOW_SLOTS_PER_DOMAIN: usize = 4;
 const MIN_DOMAINS_ADMITTED: usize = 16;
 
 /// The selected probes, one bit each: asked about a dozen times per domain,
-/// where a `HashSet` paid a SipHash each time (5% of the engine's
-/// instructions with the hashing of the caches).
+/// where a `HashSet` paid a SipHash each time, a visible share of the
+/// engine's instructions (BENCHMARKS.md, "Resolver engine").
 #[derive(Debug, Clone, Copy, Default)]
 struct ProbeMask(u32);
 
@@ -235,9 +234,10 @@ impl Engine {
         let start = Instant::now();
         let count = QueryCount::new(0);
         let domain = domain.trim_end_matches('.').to_ascii_lowercase();
-        // Boxed: the probe plan's state machine is tens of kilobytes, and an
-        // unboxed one is copied whole each time the future moves (into the
-        // task, into `join!`); one allocation per domain is cheaper.
+        // Boxed: the probe plan's state machine is large, and an unboxed one
+        // is copied whole each time the future moves (into the task, into
+        // `join!`); one allocation per domain is cheaper (sizes and the
+        // profile: BENCHMARKS.md, "Resolver engine").
         let evidence = Box::pin(self.gather(&domain, &count)).await;
         let posture = classify_domain(&evidence);
         Counters::bump(&self.inner.counters.domains);
@@ -273,9 +273,9 @@ impl Engine {
             // Also at most one domain per WINDOW_SLOTS_PER_DOMAIN queries the
             // adaptive window allows now: when the server's buffer holds the
             // window at a few hundred, thousands of admitted domains only
-            // queue for window slots, which measured here as ~1 s of domain
-            // latency at --concurrency 10,000 for no throughput (and more CPU
-            // per query). Bounded: each turn reaps one started domain.
+            // queue for window slots: domain latency grows, throughput does
+            // not, and each query costs more CPU (BENCHMARKS.md). Bounded:
+            // each turn reaps one started domain.
             let admit = self
                 .inner
                 .window
@@ -769,9 +769,9 @@ impl Engine {
                 inner.config.timeout
             };
             // Boxed: the attempt's state (timer, semaphore waits, transport)
-            // is over a kilobyte, and unboxed it would be copied each time the
-            // probe plan's futures are built and moved (memmove was the
-            // largest user-space cost in a profile); one allocation is cheaper.
+            // is large, and unboxed it would be copied each time the probe
+            // plan's futures are built and moved (memmove showed at the top of
+            // a profile, BENCHMARKS.md); one allocation is cheaper.
             let reply = Box::pin(self.attempt(index, upstream, &spec, count, timeout)).await;
             match reply {
                 Ok(response) => {

@@ -7,8 +7,8 @@
 //! per query. A query is header, question and OPT record, written directly:
 //! it holds one name, so nothing can be compressed, and a general message
 //! encoder (a name table, one call per field) was the engine's largest
-//! user-space cost after decoding (callgrind: ~3,200 instructions a query,
-//! now a few hundred). A test holds the bytes equal to hickory's encoding.
+//! user-space cost after decoding (instruction counts in BENCHMARKS.md,
+//! "Resolver engine"). A test holds the bytes equal to hickory's encoding.
 //! A response is matched by comparing its question's bytes with ours,
 //! without decoding a name per answer.
 
