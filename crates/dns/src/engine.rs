@@ -416,7 +416,11 @@ impl Engine {
         let mut found = SpfFound::default();
         self.spf_hosts(domain, domain, &apex, apex_mx, &mut found, count)
             .await;
-        let mut stack = vec![spf::targets_of(&apex).into_iter()];
+        let mut stack = Vec::new();
+        let first = spf::targets_of(&apex);
+        if !first.is_empty() {
+            stack.push(first.into_iter());
+        }
         while let Some(siblings) = stack.last_mut() {
             let Some(name) = siblings.next() else {
                 stack.pop();
@@ -735,8 +739,10 @@ impl Engine {
         let attempts = inner.config.retries.saturating_add(1);
         let mut previous = None;
         let mut last_failure = Failure::Timeout;
-        // The last SERVFAIL or REFUSED answer, retried elsewhere.
-        let mut refusal: Option<Response> = None;
+        // The RCODE and Extended DNS Error of the last SERVFAIL or REFUSED
+        // answer, retried elsewhere (all the evidence reads of it; kept
+        // small, as every query's future holds it).
+        let mut refusal: Option<(ResponseCode, Option<u16>)> = None;
         let mut patience = inner.config.outage_patience;
         let mut attempt = 0;
         while attempt < attempts {
@@ -745,7 +751,7 @@ impl Engine {
                 Pick::Wait(wait) => {
                     // Circuit breaker open: wait without spending an attempt.
                     if patience.is_zero() {
-                        return refusal.ok_or(Failure::Timeout);
+                        return refused(refusal).ok_or(Failure::Timeout);
                     }
                     let wait = wait.min(patience);
                     let held = Instant::now();
@@ -781,7 +787,7 @@ impl Engine {
                             if inner.pool.len() > 1 && attempt < attempts =>
                         {
                             previous = Some(index);
-                            refusal = Some(response);
+                            refusal = Some((response.response_code, response.extended_error));
                             continue;
                         }
                         _ => return Ok(response),
@@ -798,7 +804,7 @@ impl Engine {
                 Err(failure) => return Err(failure),
             }
         }
-        refusal.ok_or(last_failure)
+        refused(refusal).ok_or(last_failure)
     }
 
     async fn attempt(
@@ -853,6 +859,18 @@ fn failure_reason(reply: &Answer) -> Option<u16> {
         }
         _ => None,
     }
+}
+
+/// The answer a retried SERVFAIL or REFUSED stands for: its RCODE and
+/// Extended DNS Error, no records (a failure's records are never read).
+fn refused(refusal: Option<(ResponseCode, Option<u16>)>) -> Option<Response> {
+    refusal.map(|(response_code, extended_error)| Response {
+        response_code,
+        authentic_data: false,
+        truncation: false,
+        extended_error,
+        answers: Vec::new(),
+    })
 }
 
 fn is_servfail<T>(lookup: &Lookup<T>) -> bool {
