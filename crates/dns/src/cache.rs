@@ -1,5 +1,5 @@
 //! A bounded cache with in-flight de-duplication, for what many domains share
-//! (SPF include/redirect targets, TLSA of MX hosts).
+//! (SPF include/redirect targets and `a`/`mx` targets, TLSA of MX hosts).
 //!
 //! The first domain to ask for a name makes the query; every other domain
 //! asking meanwhile waits for that same answer, and later ones read it. The
@@ -13,22 +13,48 @@ use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
-use mailcensus_posture::Lookup;
+use mailcensus_posture::{Lookup, Outcome, Validated};
 use tokio::sync::OnceCell;
 
-type Cell<T> = Arc<OnceCell<Arc<Lookup<T>>>>;
+/// What a [`SharedCache`] holds: a value that says whether it records a
+/// failure (handed to the domains that waited for it, never kept).
+pub(crate) trait Cacheable {
+    /// The value records a failed query.
+    fn failed(&self) -> bool;
+}
 
-struct Inner<T> {
-    map: HashMap<String, Cell<T>>,
+impl<T> Cacheable for Lookup<T> {
+    fn failed(&self) -> bool {
+        self.failure().is_some()
+    }
+}
+
+impl<T> Cacheable for Validated<T> {
+    fn failed(&self) -> bool {
+        self.lookup.failed()
+    }
+}
+
+impl Cacheable for Outcome {
+    fn failed(&self) -> bool {
+        self.is_failure()
+    }
+}
+
+type Cell<V> = Arc<OnceCell<Arc<V>>>;
+
+struct Inner<V> {
+    map: HashMap<String, Cell<V>>,
     order: VecDeque<String>,
 }
 
-pub(crate) struct SharedCache<T> {
-    inner: Mutex<Inner<T>>,
+/// Values shared by name: each domain gets the same `Arc`, never a copy.
+pub(crate) struct SharedCache<V> {
+    inner: Mutex<Inner<V>>,
     capacity: usize,
 }
 
-impl<T> SharedCache<T> {
+impl<V: Cacheable> SharedCache<V> {
     pub fn new(capacity: usize) -> Self {
         SharedCache {
             inner: Mutex::new(Inner {
@@ -39,25 +65,25 @@ impl<T> SharedCache<T> {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner<T>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner<V>> {
         self.inner
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// The lookup of `key`, made by `fetch` unless cached or in flight.
+    /// The value of `key`, made by `fetch` unless cached or in flight.
     /// Returns whether it was served without running `fetch` here.
-    pub async fn get_or_fetch<F, Fut>(&self, key: &str, fetch: F) -> (Arc<Lookup<T>>, bool)
+    pub async fn get_or_fetch<F, Fut>(&self, key: &str, fetch: F) -> (Arc<V>, bool)
     where
         F: FnOnce() -> Fut,
-        Fut: Future<Output = Lookup<T>>,
+        Fut: Future<Output = V>,
     {
         let cell = {
             let mut inner = self.lock();
             match inner.map.get(key) {
                 Some(cell) => Arc::clone(cell),
                 None => {
-                    let cell: Cell<T> = Arc::new(OnceCell::new());
+                    let cell: Cell<V> = Arc::new(OnceCell::new());
                     inner.map.insert(key.to_string(), Arc::clone(&cell));
                     inner.order.push_back(key.to_string());
                     while inner.order.len() > self.capacity {
@@ -77,7 +103,7 @@ impl<T> SharedCache<T> {
             })
             .await
             .clone();
-        if value.failure().is_some() {
+        if value.failed() {
             let mut inner = self.lock();
             if inner
                 .map
@@ -104,7 +130,7 @@ mod tests {
 
     #[tokio::test]
     async fn concurrent_askers_share_one_fetch() {
-        let cache = Arc::new(SharedCache::<u8>::new(10));
+        let cache = Arc::new(SharedCache::<Lookup<u8>>::new(10));
         let fetches = Arc::new(AtomicU32::new(0));
         let mut tasks = Vec::new();
         for _ in 0..50 {
@@ -129,7 +155,7 @@ mod tests {
 
     #[tokio::test]
     async fn failures_are_not_kept_and_size_is_bounded() {
-        let cache = SharedCache::<u8>::new(3);
+        let cache = SharedCache::<Lookup<u8>>::new(3);
         let (_, hit) = cache
             .get_or_fetch("a", || async { Lookup::Failed(Failure::Timeout) })
             .await;
@@ -143,5 +169,48 @@ mod tests {
             cache.get_or_fetch(name, || async { Lookup::NoData }).await;
         }
         assert!(cache.len() <= 3);
+    }
+
+    /// A validated lookup is kept with its AD flag, and handed out as the
+    /// same allocation (no copy per domain); a failed one is not kept.
+    #[tokio::test]
+    async fn validated_lookups_are_shared_not_copied() {
+        let cache = SharedCache::<Validated<u8>>::new(10);
+        let (first, hit) = cache
+            .get_or_fetch("mx.example", || async {
+                Validated::authenticated(Lookup::Records(vec![3]))
+            })
+            .await;
+        assert!(!hit);
+        let (second, hit) = cache
+            .get_or_fetch("mx.example", || async {
+                Validated::unvalidated(Lookup::NoData)
+            })
+            .await;
+        assert!(hit);
+        assert!(Arc::ptr_eq(&first, &second));
+        assert!(second.authenticated);
+        let (_, hit) = cache
+            .get_or_fetch("other.example", || async {
+                Validated::unvalidated(Lookup::Failed(Failure::ServFail))
+            })
+            .await;
+        assert!(!hit);
+        let (again, hit) = cache
+            .get_or_fetch("other.example", || async {
+                Validated::authenticated(Lookup::NxDomain)
+            })
+            .await;
+        assert!(!hit, "a failure must be asked again");
+        assert_eq!(again.lookup, Lookup::NxDomain);
+        let outcomes = SharedCache::<Outcome>::new(10);
+        outcomes
+            .get_or_fetch("a", || async { Outcome::Failed(Failure::Timeout) })
+            .await;
+        let (value, hit) = outcomes
+            .get_or_fetch("a", || async { Outcome::NoData })
+            .await;
+        assert!(!hit);
+        assert_eq!(*value, Outcome::NoData);
     }
 }

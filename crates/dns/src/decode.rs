@@ -6,7 +6,7 @@ use hickory_proto::dnssec::PublicKey;
 use hickory_proto::dnssec::rdata::DNSSECRData;
 use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::RData;
-use mailcensus_posture::{Failure, Lookup, MxRecord, TlsaRecord, TxtRecord};
+use mailcensus_posture::{Failure, Lookup, MxRecord, TlsaRecord, TxtRecord, Validated};
 
 use crate::transport::TransportError;
 use crate::wire::Response;
@@ -59,6 +59,20 @@ pub(crate) fn to_lookup<T>(reply: Answer, extract: impl Fn(&RData) -> Option<T>)
         }
     }
     Lookup::from_records(records)
+}
+
+/// [`to_lookup`] with the AD flag of the answer (RFC 4035 §3.2.3), for
+/// queries asked with DO=1. A failure was not validated, whatever its flags.
+pub(crate) fn to_validated<T>(
+    reply: Answer,
+    extract: impl Fn(&RData) -> Option<T>,
+) -> Validated<T> {
+    let authenticated = reply.as_ref().is_ok_and(|response| response.authentic_data);
+    let lookup = to_lookup(reply, extract);
+    Validated {
+        authenticated: authenticated && lookup.failure().is_none(),
+        lookup,
+    }
 }
 
 pub(crate) fn txt_record(data: &RData) -> Option<TxtRecord> {
@@ -130,6 +144,7 @@ mod tests {
             response_code: code,
             authentic_data: false,
             truncation: false,
+            extended_error: None,
             answers,
         })
     }

@@ -9,9 +9,10 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use hickory_proto::op::ResponseCode;
-use hickory_proto::rr::RecordType;
-use mailcensus_posture::dkim::DkimEvidence;
+use hickory_proto::rr::{RData, RecordType};
+use mailcensus_posture::dkim::{self, DkimEvidence};
 use mailcensus_posture::dnssec::DnssecEvidence;
+use mailcensus_posture::spf::HostQuery;
 use mailcensus_posture::{
     DomainEvidence, Failure, Lookup, MxRecord, Outcome, Posture, TlsaRecord, TxtRecord, Validated,
     classify_domain, dane, dmarc, spf,
@@ -22,8 +23,8 @@ use tokio::task::JoinSet;
 use crate::cache::SharedCache;
 use crate::config::{EngineConfig, Probe};
 use crate::decode::{
-    Answer, dnskey_algorithm, ds_algorithm, failure_of, mx_hosts, mx_record, rcode_failure,
-    tlsa_record, to_lookup, txt_record,
+    Answer, dnskey_algorithm, ds_algorithm, failure_of, mx_hosts, mx_record, tlsa_record,
+    to_lookup, to_validated, txt_record,
 };
 use crate::error::DnsError;
 use crate::limits::{Pacer, Signal, Window};
@@ -31,7 +32,7 @@ use crate::limits::{Pacer, Signal, Window};
 use crate::stats::{Counters, StatsSnapshot};
 use crate::transport::Transport;
 use crate::upstream::{Pick, Pool};
-use crate::wire::{QuerySpec, Question, WireName};
+use crate::wire::{QuerySpec, Question, Response, WireName};
 use crate::woken::woken;
 
 /// One domain's result.
@@ -51,18 +52,35 @@ pub struct DomainResult {
 
 /// RFC 7208 §4.6.4: more than 10 DNS-querying terms make SPF `permerror`. The
 /// engine fetches include/redirect targets until one more than that has been
-/// reached, so the classifier sees the limit exceeded, and then stops.
-const SPF_FETCH_LIMIT: usize = 11;
+/// reached, so the classifier sees the limit exceeded, and then stops; and
+/// likewise asks at most this many `a`/`mx` targets per domain (each
+/// distinct one is at least one more term, so past that the record is over
+/// the limit whatever the rest would say).
+const SPF_FETCH_LIMIT: usize = spf::MAX_LOOKUPS as usize + 1;
+
+/// Which `a`/`mx` targets a record at an owner name sends queries for:
+/// [`spf::host_queries_of`], replaceable in the engine's own tests.
+type HostQueries = fn(&str, &Lookup<TxtRecord>) -> Vec<HostQuery>;
+
+/// What the SPF probe found: the apex TXT, the include/redirect targets'
+/// TXT, and the `a`/`mx` targets' A and MX (see [`DomainEvidence`]).
+#[derive(Default)]
+struct SpfFound {
+    targets: HashMap<String, Arc<Lookup<TxtRecord>>>,
+    a: HashMap<String, Outcome>,
+    mx: HashMap<String, Arc<Lookup<MxRecord>>>,
+    /// Distinct `a`/`mx` targets asked (or taken from the MX probe).
+    hosts: usize,
+}
 
 /// Queries the window allows per domain [`Engine::run`] keeps started: a
-/// started domain has one query in flight (MX), then up to nine at once,
-/// about four on average, so one domain per four slots keeps the window
-/// about full. More domains only queue for window slots, each queued query
+/// started domain has one query in flight (MX), then up to nine at once and
+/// a few on average, so one domain per four slots keeps the window about
+/// full. More domains only queue for window slots, each queued query
 /// costing a wake-up and the started domains' state spilling out of the
-/// caches. Against Knot (`benches/dns`, medians of 5 interleaved runs at
-/// --concurrency 1,000): two domains per slot gave 74k qps, one per two
-/// slots 100-105k, one per four 113k, with p50 domain latencies of about
-/// 35, 7 and 3 ms.
+/// caches. Chosen by measurement against Knot (fewer slots per domain gave
+/// less throughput and longer domain latency): the figures are in
+/// BENCHMARKS.md, "Resolver engine".
 const WINDOW_SLOTS_PER_DOMAIN: usize = 4;
 
 /// The lowest admission bound, for windows cut to their floor (32 slots by
@@ -70,8 +88,8 @@ const WINDOW_SLOTS_PER_DOMAIN: usize = 4;
 const MIN_DOMAINS_ADMITTED: usize = 16;
 
 /// The selected probes, one bit each: asked about a dozen times per domain,
-/// where a `HashSet` paid a SipHash each time (5% of the engine's
-/// instructions with the hashing of the caches).
+/// where a `HashSet` paid a SipHash each time, a visible share of the
+/// engine's instructions (BENCHMARKS.md, "Resolver engine").
 #[derive(Debug, Clone, Copy, Default)]
 struct ProbeMask(u32);
 
@@ -109,8 +127,11 @@ struct Inner {
     global: Option<Pacer>,
     per_upstream: Vec<Pacer>,
     counters: Arc<Counters>,
-    spf_cache: SharedCache<TxtRecord>,
-    tlsa_cache: SharedCache<TlsaRecord>,
+    spf_cache: SharedCache<Lookup<TxtRecord>>,
+    spf_a_cache: SharedCache<Outcome>,
+    spf_mx_cache: SharedCache<Lookup<MxRecord>>,
+    tlsa_cache: SharedCache<Validated<TlsaRecord>>,
+    host_queries: HostQueries,
 }
 
 /// The resolver engine. Cheap to clone (shared state); build it inside a
@@ -137,6 +158,13 @@ impl Engine {
     /// Must be called inside a tokio runtime. DANE needs the MX hosts, so
     /// selecting [`Probe::Dane`] turns [`Probe::Mx`] on as well.
     pub fn new(config: EngineConfig) -> Result<Self, DnsError> {
+        Self::with_host_queries(config, spf::host_queries_of)
+    }
+
+    fn with_host_queries(
+        config: EngineConfig,
+        host_queries: HostQueries,
+    ) -> Result<Self, DnsError> {
         config.validate()?;
         let counters = Arc::new(Counters::default());
         let transport =
@@ -171,7 +199,10 @@ impl Engine {
             per_upstream,
             counters,
             spf_cache: SharedCache::new(config.cache_capacity),
+            spf_a_cache: SharedCache::new(config.cache_capacity),
+            spf_mx_cache: SharedCache::new(config.cache_capacity),
             tlsa_cache: SharedCache::new(config.cache_capacity),
+            host_queries,
             config,
         };
         Ok(Engine {
@@ -203,9 +234,10 @@ impl Engine {
         let start = Instant::now();
         let count = QueryCount::new(0);
         let domain = domain.trim_end_matches('.').to_ascii_lowercase();
-        // Boxed: the probe plan's state machine is tens of kilobytes, and an
-        // unboxed one is copied whole each time the future moves (into the
-        // task, into `join!`); one allocation per domain is cheaper.
+        // Boxed: the probe plan's state machine is large, and an unboxed one
+        // is copied whole each time the future moves (into the task, into
+        // `join!`); one allocation per domain is cheaper (sizes and the
+        // profile: BENCHMARKS.md, "Resolver engine").
         let evidence = Box::pin(self.gather(&domain, &count)).await;
         let posture = classify_domain(&evidence);
         Counters::bump(&self.inner.counters.domains);
@@ -241,9 +273,9 @@ impl Engine {
             // Also at most one domain per WINDOW_SLOTS_PER_DOMAIN queries the
             // adaptive window allows now: when the server's buffer holds the
             // window at a few hundred, thousands of admitted domains only
-            // queue for window slots, which measured here as ~1 s of domain
-            // latency at --concurrency 10,000 for no throughput (and more CPU
-            // per query). Bounded: each turn reaps one started domain.
+            // queue for window slots: domain latency grows, throughput does
+            // not, and each query costs more CPU (BENCHMARKS.md). Bounded:
+            // each turn reaps one started domain.
             let admit = self
                 .inner
                 .window
@@ -291,7 +323,14 @@ impl Engine {
         let apex = apex.as_ref();
         let under = |labels: &[&str]| apex.and_then(|apex| apex.descendant(labels));
         if self.selected(Probe::Mx) {
-            let mx = self.mx(apex, count).await;
+            // DO=1: whether the MX RRset was validated is a DANE input
+            // (RFC 7672 §2.2.1).
+            let reply = self.query(apex, RecordType::MX, true, false, count).await;
+            let Validated {
+                lookup: mx,
+                authenticated,
+            } = to_validated(reply, mx_record);
+            evidence.mx_authenticated = authenticated;
             if matches!(mx, Lookup::NxDomain) {
                 // RFC 8020 §2: nothing exists below a name that does not exist.
                 self.fill_nxdomain(&mut evidence);
@@ -301,6 +340,7 @@ impl Engine {
             evidence.mx = Some(mx);
         }
         let mx_hosts = evidence.mx.as_ref().map(mx_hosts).unwrap_or_default();
+        let apex_mx = evidence.mx.as_ref();
         let dmarc_name = under(&["_dmarc"]);
         let bimi_name = under(&["default", "_bimi"]);
         let mta_sts_name = under(&["_mta-sts"]);
@@ -308,18 +348,20 @@ impl Engine {
         let dkim_name = under(&["_domainkey"]);
         // Each branch is polled only when its own answer came (see `woken`).
         let (spf, dmarc, dnssec, bimi, mta_sts, tlsrpt, dkim, tlsa) = tokio::join!(
-            woken(self.when(Probe::Spf, self.spf(apex, count))),
+            woken(self.when(Probe::Spf, self.spf(domain, apex, apex_mx, count))),
             woken(self.when(Probe::Dmarc, self.dmarc(domain, dmarc_name.as_ref(), count))),
             woken(self.when(Probe::Dnssec, self.dnssec(apex, count))),
             woken(self.when(Probe::Bimi, self.txt(bimi_name.as_ref(), count))),
             woken(self.when(Probe::MtaSts, self.txt(mta_sts_name.as_ref(), count))),
             woken(self.when(Probe::Tlsrpt, self.txt(tlsrpt_name.as_ref(), count))),
-            woken(self.when(Probe::Dkim, self.txt(dkim_name.as_ref(), count))),
+            woken(self.when(Probe::Dkim, self.dkim(dkim_name.as_ref(), count))),
             woken(self.when(Probe::Dane, self.tlsa_of(&mx_hosts, count))),
         );
-        if let Some((apex, targets)) = spf {
+        if let Some((apex, found)) = spf {
             evidence.apex_txt = Some(apex);
-            evidence.spf_targets = targets;
+            evidence.spf_targets = found.targets;
+            evidence.spf_a = found.a;
+            evidence.spf_mx = found.mx;
         }
         if let Some((record, authorizations)) = dmarc {
             evidence.dmarc = Some(record);
@@ -329,10 +371,7 @@ impl Engine {
         evidence.bimi = bimi;
         evidence.mta_sts = mta_sts;
         evidence.tlsrpt = tlsrpt;
-        evidence.dkim = dkim.map(|lookup| DkimEvidence {
-            domainkey: lookup.outcome(),
-            nonexistent: None,
-        });
+        evidence.dkim = dkim;
         evidence.tlsa = tlsa.unwrap_or_default();
         evidence
     }
@@ -359,39 +398,141 @@ impl Engine {
         evidence.dnssec = self.selected(Probe::Dnssec).then(DnssecEvidence::nxdomain);
     }
 
-    /// SPF: the apex TXT, then the include/redirect targets breadth-first
-    /// through the shared cache, until none is new or the limit is passed.
+    /// SPF: the apex TXT, then, depth first in evaluation order (RFC 7208
+    /// §4.6: directives in order, an include followed where it stands), each
+    /// record's `a`/`mx` targets and then its include/redirect targets, the
+    /// records of those fetched in turn. Targets are fetched through the
+    /// shared caches, each once per domain, until none is new or a limit is
+    /// passed ([`SPF_FETCH_LIMIT`]). (Within a record the `a`/`mx` targets
+    /// come before its includes: the order of the common `a mx include:…`.)
     async fn spf(
         &self,
-        domain: Option<&WireName>,
+        domain: &str,
+        name: Option<&WireName>,
+        apex_mx: Option<&Lookup<MxRecord>>,
         count: &QueryCount,
-    ) -> (Lookup<TxtRecord>, HashMap<String, Arc<Lookup<TxtRecord>>>) {
-        let apex = self.txt(domain, count).await;
-        let mut targets: HashMap<String, Arc<Lookup<TxtRecord>>> = HashMap::new();
-        let mut frontier = spf::targets_of(&apex);
-        while !frontier.is_empty() && targets.len() < SPF_FETCH_LIMIT {
-            let mut next = Vec::new();
-            for name in frontier {
-                if targets.len() >= SPF_FETCH_LIMIT || targets.contains_key(&name) {
-                    continue;
-                }
-                let (lookup, hit) = self
-                    .inner
-                    .spf_cache
-                    .get_or_fetch(&name, || async {
-                        let wire = WireName::from_text(&name);
-                        self.txt(wire.as_ref(), count).await
-                    })
-                    .await;
-                if hit {
-                    Counters::bump(&self.inner.counters.cache_hits);
-                }
-                next.extend(spf::targets_of(&lookup));
-                targets.insert(name, lookup);
-            }
-            frontier = next;
+    ) -> (Lookup<TxtRecord>, SpfFound) {
+        let apex = self.txt(name, count).await;
+        let mut found = SpfFound::default();
+        self.spf_hosts(domain, domain, &apex, apex_mx, &mut found, count)
+            .await;
+        let mut stack = Vec::new();
+        let first = spf::targets_of(&apex);
+        if !first.is_empty() {
+            stack.push(first.into_iter());
         }
-        (apex, targets)
+        while let Some(siblings) = stack.last_mut() {
+            let Some(name) = siblings.next() else {
+                stack.pop();
+                continue;
+            };
+            if found.targets.len() >= SPF_FETCH_LIMIT {
+                break;
+            }
+            if found.targets.contains_key(&name) {
+                continue;
+            }
+            let (lookup, hit) = self
+                .inner
+                .spf_cache
+                .get_or_fetch(&name, || async {
+                    let wire = WireName::from_text(&name);
+                    self.txt(wire.as_ref(), count).await
+                })
+                .await;
+            if hit {
+                Counters::bump(&self.inner.counters.cache_hits);
+            }
+            self.spf_hosts(domain, &name, &lookup, apex_mx, &mut found, count)
+                .await;
+            stack.push(spf::targets_of(&lookup).into_iter());
+            found.targets.insert(name, lookup);
+        }
+        (apex, found)
+    }
+
+    /// The `a` and `mx` targets of the SPF record in `txt`, published at
+    /// `owner`: `A <name>` and `MX <name>`, for the void-lookup count and the
+    /// MX-host limit (RFC 7208 §4.6.4), each name once per domain.
+    ///
+    /// Names outside the domain go through caches shared across domains, like
+    /// include targets. The domain's own names (itself and below) are asked
+    /// directly: no other domain's record is likely to name them, and they
+    /// would only push shared entries out of the caches. A bare `mx` at the
+    /// apex (`MX <d>`) is the MX probe's own answer, not asked again.
+    async fn spf_hosts(
+        &self,
+        domain: &str,
+        owner: &str,
+        txt: &Lookup<TxtRecord>,
+        apex_mx: Option<&Lookup<MxRecord>>,
+        found: &mut SpfFound,
+        count: &QueryCount,
+    ) {
+        for query in (self.inner.host_queries)(owner, txt) {
+            if found.hosts >= SPF_FETCH_LIMIT {
+                return;
+            }
+            let own = is_at_or_below(query_name(&query), domain);
+            match query {
+                HostQuery::A(name) => {
+                    if found.a.contains_key(&name) {
+                        continue;
+                    }
+                    let outcome = if own {
+                        self.host_a(&name, count).await
+                    } else {
+                        let (outcome, hit) = self
+                            .inner
+                            .spf_a_cache
+                            .get_or_fetch(&name, || self.host_a(&name, count))
+                            .await;
+                        if hit {
+                            Counters::bump(&self.inner.counters.cache_hits);
+                        }
+                        *outcome
+                    };
+                    found.a.insert(name, outcome);
+                }
+                HostQuery::Mx(name) => {
+                    if found.mx.contains_key(&name) {
+                        continue;
+                    }
+                    let lookup = match apex_mx {
+                        Some(apex_mx) if name == domain => Arc::new(apex_mx.clone()),
+                        _ if own => Arc::new(self.host_mx(&name, count).await),
+                        _ => {
+                            let (lookup, hit) = self
+                                .inner
+                                .spf_mx_cache
+                                .get_or_fetch(&name, || self.host_mx(&name, count))
+                                .await;
+                            if hit {
+                                Counters::bump(&self.inner.counters.cache_hits);
+                            }
+                            lookup
+                        }
+                    };
+                    found.mx.insert(name, lookup);
+                }
+            }
+            found.hosts += 1;
+        }
+    }
+
+    async fn host_a(&self, name: &str, count: &QueryCount) -> Outcome {
+        let wire = WireName::from_text(name);
+        let reply = self
+            .query(wire.as_ref(), RecordType::A, false, false, count)
+            .await;
+        // Only the outcome is kept: an A record's data plays no part in the
+        // void-lookup count, and need not be decoded as more than present.
+        to_lookup(reply, |_| Some(())).outcome()
+    }
+
+    async fn host_mx(&self, name: &str, count: &QueryCount) -> Lookup<MxRecord> {
+        let wire = WireName::from_text(name);
+        self.mx(wire.as_ref(), count).await
     }
 
     /// DMARC: `_dmarc.<d>`, then the external report authorisations
@@ -414,47 +555,123 @@ impl Engine {
         (record, authorizations)
     }
 
-    /// DNSSEC: DS and DNSKEY with DO=1, reading AD (RFC 4035 §3.2.3); a
-    /// SERVFAIL is retried with CD=1 (RFC 4035 §3.2.2) so a chain that does not
-    /// validate (the data comes back) is told from broken servers.
+    /// DKIM hint: `TXT _domainkey.<d>`; when that exists (NOERROR, with or
+    /// without data), also a name below it that cannot exist
+    /// ([`dkim::NONEXISTENT_LABEL`]): a NOERROR there too means the zone
+    /// answers every name (a wildcard, or compact denial of existence,
+    /// RFC 9824), and the first NOERROR says nothing. After NXDOMAIN nothing
+    /// exists below (RFC 8020 §2); after a failure there is nothing to check.
+    async fn dkim(&self, name: Option<&WireName>, count: &QueryCount) -> DkimEvidence {
+        let domainkey = self.txt(name, count).await.outcome();
+        let nonexistent = match domainkey {
+            Outcome::Answer | Outcome::NoData => {
+                let below = name.and_then(|name| name.descendant(&[dkim::NONEXISTENT_LABEL]));
+                Some(self.txt(below.as_ref(), count).await)
+            }
+            _ => None,
+        };
+        DkimEvidence {
+            domainkey,
+            nonexistent,
+        }
+    }
+
+    /// DNSSEC: DS and DNSKEY with DO=1, reading AD (RFC 4035 §3.2.3). A
+    /// SERVFAIL of either is examined further ([`Engine::dnssec_servfail`])
+    /// so that `bogus` rests on a DS RRset, a confirmed SERVFAIL and data
+    /// under CD=1, and a lone SERVFAIL stays `error` (DESIGN.md "DNSSEC").
     async fn dnssec(&self, domain: Option<&WireName>, count: &QueryCount) -> DnssecEvidence {
         let (ds, dnskey) = tokio::join!(
             woken(self.query(domain, RecordType::DS, true, false, count)),
             woken(self.query(domain, RecordType::DNSKEY, true, false, count)),
         );
-        let authenticated =
-            |reply: &Answer| reply.as_ref().is_ok_and(|response| response.authentic_data);
-        let ds_authenticated = authenticated(&ds);
-        let dnskey_authenticated = authenticated(&dnskey);
-        let ds = to_lookup(ds, ds_algorithm);
-        let dnskey = to_lookup(dnskey, dnskey_algorithm);
-        let retry_type = if dnskey.failure() == Some(Failure::ServFail) {
-            Some(RecordType::DNSKEY)
-        } else if ds.failure() == Some(Failure::ServFail) {
-            Some(RecordType::DS)
-        } else {
-            None
-        };
-        let checking_disabled_retry = match retry_type {
-            Some(qtype) => {
-                let reply = self.query(domain, qtype, true, true, count).await;
-                Some(to_lookup(reply, |_| Some(())).outcome())
-            }
-            None => None,
-        };
-        DnssecEvidence {
-            ds,
-            ds_authenticated,
-            dnskey,
-            dnskey_authenticated,
+        let ds_reason = failure_reason(&ds);
+        let dnskey_reason = failure_reason(&dnskey);
+        let ds = to_validated(ds, ds_algorithm);
+        let dnskey = to_validated(dnskey, dnskey_algorithm);
+        let mut evidence = DnssecEvidence {
+            ds: ds.lookup,
+            ds_authenticated: ds.authenticated,
+            dnskey: dnskey.lookup,
+            dnskey_authenticated: dnskey.authenticated,
             servfail_confirmation: None,
-            checking_disabled_retry,
+            checking_disabled_retry: None,
             ds_checking_disabled: None,
-            extended_error: None,
+            // RFC 8914: the reason the resolver gave for the failed answer;
+            // DNSKEY's first, since it fails when the child's chain breaks.
+            extended_error: dnskey_reason.or(ds_reason),
+        };
+        if is_servfail(&evidence.dnskey) || is_servfail(&evidence.ds) {
+            // Boxed: rare, and its futures would otherwise enlarge every
+            // domain's probe plan.
+            Box::pin(self.dnssec_servfail(domain, &mut evidence, count)).await;
         }
+        evidence
     }
 
-    /// TLSA `_25._tcp.<host>` for each MX host, through the shared cache.
+    /// After a SERVFAIL of DNSKEY (else DS): the same query again, plainly
+    /// (CD=0), to tell a lasting failure from a transient one. An answer
+    /// there replaces the SERVFAIL (with its own AD). A second SERVFAIL is
+    /// retried with CD=1 (RFC 4035 §3.2.2): data there means it exists but
+    /// does not validate (bogus); a failure there too, broken servers. And
+    /// while DS itself stands as SERVFAIL, `DS` with CD=1 says whether the
+    /// parent publishes one at all (without, there is no chain of trust to
+    /// break: never bogus).
+    async fn dnssec_servfail(
+        &self,
+        domain: Option<&WireName>,
+        evidence: &mut DnssecEvidence,
+        count: &QueryCount,
+    ) {
+        let (qtype, extract): (RecordType, fn(&RData) -> Option<u8>) =
+            if is_servfail(&evidence.dnskey) {
+                (RecordType::DNSKEY, dnskey_algorithm)
+            } else {
+                (RecordType::DS, ds_algorithm)
+            };
+        let reply = self.query(domain, qtype, true, false, count).await;
+        let reason = failure_reason(&reply);
+        evidence.extended_error = evidence.extended_error.or(reason);
+        let confirmation = to_validated(reply, extract);
+        evidence.servfail_confirmation = Some(confirmation.lookup.outcome());
+        let confirmed = is_servfail(&confirmation.lookup);
+        if confirmation.lookup.failure().is_none() {
+            // Transient: the second answer stands.
+            if qtype == RecordType::DNSKEY {
+                evidence.dnskey = confirmation.lookup;
+                evidence.dnskey_authenticated = confirmation.authenticated;
+            } else {
+                evidence.ds = confirmation.lookup;
+                evidence.ds_authenticated = confirmation.authenticated;
+            }
+        }
+        let retry_is_ds = confirmed && qtype == RecordType::DS;
+        let ds_unknown = is_servfail(&evidence.ds) && !retry_is_ds;
+        let (retry, ds_cd) = tokio::join!(
+            async {
+                if confirmed {
+                    let reply = self.query(domain, qtype, true, true, count).await;
+                    Some(to_lookup(reply, extract))
+                } else {
+                    None
+                }
+            },
+            async {
+                if ds_unknown {
+                    let reply = self.query(domain, RecordType::DS, true, true, count).await;
+                    Some(to_lookup(reply, ds_algorithm))
+                } else {
+                    None
+                }
+            },
+        );
+        evidence.checking_disabled_retry = retry.as_ref().map(Lookup::outcome);
+        evidence.ds_checking_disabled = if retry_is_ds { retry } else { ds_cd };
+    }
+
+    /// TLSA `_25._tcp.<host>` for each MX host, through the shared cache,
+    /// with DO=1 and the AD flag kept: only a TLSA RRset the resolver
+    /// validated is usable (RFC 7672 §2.2, RFC 6698 §4.1).
     async fn tlsa_of(
         &self,
         hosts: &[String],
@@ -465,25 +682,21 @@ impl Engine {
             if found.contains_key(host) {
                 continue;
             }
-            let (lookup, hit) = self
+            let (validated, hit) = self
                 .inner
                 .tlsa_cache
                 .get_or_fetch(host, || async {
                     let name = WireName::from_text(&dane::tlsa_name(host));
                     let reply = self
-                        .query(name.as_ref(), RecordType::TLSA, false, false, count)
+                        .query(name.as_ref(), RecordType::TLSA, true, false, count)
                         .await;
-                    to_lookup(reply, tlsa_record)
+                    to_validated(reply, tlsa_record)
                 })
                 .await;
             if hit {
                 Counters::bump(&self.inner.counters.cache_hits);
             }
-            // Interim (issue 12): AD is not carried yet.
-            found.insert(
-                host.clone(),
-                Arc::new(Validated::unvalidated(lookup.as_ref().clone())),
-            );
+            found.insert(host.clone(), validated);
         }
         found
     }
@@ -501,6 +714,9 @@ impl Engine {
     /// One query with retries: a timeout or broken exchange is retried with
     /// backoff; SERVFAIL and REFUSED are retried only on another upstream (the
     /// same one would most likely say the same); every other reply is final.
+    /// When the attempts after a SERVFAIL or REFUSED only time out, that
+    /// answer is the result: a resolver did answer, and its Extended DNS
+    /// Error (RFC 8914) says why, which a timeout would lose.
     /// `None` is a name DNS cannot carry (a label over 63 octets, a name over
     /// 255, see [`WireName`]): the query cannot be formed and is never sent.
     async fn query(
@@ -523,6 +739,10 @@ impl Engine {
         let attempts = inner.config.retries.saturating_add(1);
         let mut previous = None;
         let mut last_failure = Failure::Timeout;
+        // The RCODE and Extended DNS Error of the last SERVFAIL or REFUSED
+        // answer, retried elsewhere (all the evidence reads of it; kept
+        // small, as every query's future holds it).
+        let mut refusal: Option<(ResponseCode, Option<u16>)> = None;
         let mut patience = inner.config.outage_patience;
         let mut attempt = 0;
         while attempt < attempts {
@@ -531,7 +751,7 @@ impl Engine {
                 Pick::Wait(wait) => {
                     // Circuit breaker open: wait without spending an attempt.
                     if patience.is_zero() {
-                        return Err(Failure::Timeout);
+                        return refused(refusal).ok_or(Failure::Timeout);
                     }
                     let wait = wait.min(patience);
                     let held = Instant::now();
@@ -555,9 +775,9 @@ impl Engine {
                 inner.config.timeout
             };
             // Boxed: the attempt's state (timer, semaphore waits, transport)
-            // is over a kilobyte, and unboxed it would be copied each time the
-            // probe plan's futures are built and moved (memmove was the
-            // largest user-space cost in a profile); one allocation is cheaper.
+            // is large, and unboxed it would be copied each time the probe
+            // plan's futures are built and moved (memmove showed at the top of
+            // a profile, BENCHMARKS.md); one allocation is cheaper.
             let reply = Box::pin(self.attempt(index, upstream, &spec, count, timeout)).await;
             match reply {
                 Ok(response) => {
@@ -567,7 +787,7 @@ impl Engine {
                             if inner.pool.len() > 1 && attempt < attempts =>
                         {
                             previous = Some(index);
-                            last_failure = rcode_failure(response.response_code);
+                            refusal = Some((response.response_code, response.extended_error));
                             continue;
                         }
                         _ => return Ok(response),
@@ -584,7 +804,7 @@ impl Engine {
                 Err(failure) => return Err(failure),
             }
         }
-        Err(last_failure)
+        refused(refusal).ok_or(last_failure)
     }
 
     async fn attempt(
@@ -625,9 +845,166 @@ impl Engine {
     }
 }
 
+/// The Extended DNS Error (RFC 8914) of an answer that failed (any RCODE
+/// but NOERROR and NXDOMAIN); `None` for a timeout, which has no answer.
+fn failure_reason(reply: &Answer) -> Option<u16> {
+    match reply {
+        Ok(response)
+            if !matches!(
+                response.response_code,
+                ResponseCode::NoError | ResponseCode::NXDomain
+            ) =>
+        {
+            response.extended_error
+        }
+        _ => None,
+    }
+}
+
+/// The answer a retried SERVFAIL or REFUSED stands for: its RCODE and
+/// Extended DNS Error, no records (a failure's records are never read).
+fn refused(refusal: Option<(ResponseCode, Option<u16>)>) -> Option<Response> {
+    refusal.map(|(response_code, extended_error)| Response {
+        response_code,
+        authentic_data: false,
+        truncation: false,
+        extended_error,
+        answers: Vec::new(),
+    })
+}
+
+fn is_servfail<T>(lookup: &Lookup<T>) -> bool {
+    lookup.failure() == Some(Failure::ServFail)
+}
+
+fn query_name(query: &HostQuery) -> &str {
+    match query {
+        HostQuery::A(name) | HostQuery::Mx(name) => name,
+    }
+}
+
+/// `name` is `domain` or a name below it (both lowercase, no trailing dot).
+fn is_at_or_below(name: &str, domain: &str) -> bool {
+    name.strip_suffix(domain)
+        .is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::EngineConfig;
+    use mailcensus_testbed::{KnotServer, ZoneSpec};
+
+    /// A stand-in for [`spf::host_queries_of`] while the engine's walk is
+    /// tested on its own: every `a`, `a:<name>`, `mx`, `mx:<name>` term of
+    /// the first `v=spf1` record, in order (no macros in the test zone).
+    fn plain_host_queries(owner: &str, txt: &Lookup<TxtRecord>) -> Vec<HostQuery> {
+        let Some(record) = txt
+            .records()
+            .iter()
+            .map(TxtRecord::joined)
+            .find(|text| text.starts_with("v=spf1 "))
+        else {
+            return Vec::new();
+        };
+        record
+            .split_whitespace()
+            .filter_map(|term| match term.split_once(':') {
+                None if term == "a" => Some(HostQuery::A(owner.to_string())),
+                None if term == "mx" => Some(HostQuery::Mx(owner.to_string())),
+                Some(("a", name)) => Some(HostQuery::A(name.to_ascii_lowercase())),
+                Some(("mx", name)) => Some(HostQuery::Mx(name.to_ascii_lowercase())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Knot serving the signed test TLD, and an engine asking it MX and SPF
+    /// with [`plain_host_queries`].
+    fn knot_and_engine(dir: &std::path::Path) -> (KnotServer, Engine) {
+        let zone = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("testdata/zones/mcdns.zone.signed");
+        let knot = KnotServer::start(&[ZoneSpec::new("mcdns", zone)], dir).unwrap();
+        let mut config = EngineConfig::new(vec![knot.addr]);
+        config.timeout = Duration::from_secs(2);
+        config.probes = vec![Probe::Mx, Probe::Spf];
+        let engine = Engine::with_host_queries(config, plain_host_queries).unwrap();
+        (knot, engine)
+    }
+
+    /// RFC 7208 §4.6.4: the `a`/`mx` targets of the apex record and of its
+    /// include target are asked (A, MX), each once, and their void answers
+    /// (NODATA, NXDOMAIN) recorded; the bare `mx` at the apex is the MX
+    /// probe's own answer. Names outside the domain are shared through the
+    /// caches with the next domain; the domain's own names are not.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn spf_a_and_mx_targets_are_asked_once_and_shared() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let (_knot, engine) = knot_and_engine(dir.path());
+        let first = engine.probe_domain("spfvoid.mcdns").await;
+        let ev = &first.evidence;
+        let a: HashMap<&str, Outcome> = ev.spf_a.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+        assert_eq!(
+            a,
+            HashMap::from([
+                ("gone.spfvoid.mcdns", Outcome::NxDomain),
+                ("mx.good.mcdns", Outcome::Answer),
+                ("_spf.nohost.mcdns", Outcome::NoData),
+            ])
+        );
+        assert_eq!(ev.spf_mx.len(), 2, "{:?}", ev.spf_mx);
+        assert_eq!(*ev.spf_mx["_spf.nohost.mcdns"], Lookup::NoData);
+        assert_eq!(Some(&*ev.spf_mx["spfvoid.mcdns"]), ev.mx.as_ref());
+        assert_eq!(ev.spf_mx["spfvoid.mcdns"].records().len(), 1);
+        // MX, TXT, A gone, A mx.good, TXT _spf.nohost, its A and its MX.
+        assert_eq!(first.queries, 7);
+
+        let hits = engine.stats().cache_hits;
+        let second = engine.probe_domain("spfvoid.mcdns").await;
+        assert_eq!(second.evidence.spf_a, first.evidence.spf_a);
+        assert_eq!(second.evidence.spf_mx, first.evidence.spf_mx);
+        // MX, TXT and the domain's own A gone.spfvoid.mcdns; the include
+        // target's TXT, A and MX and the A of mx.good.mcdns are cached.
+        assert_eq!(second.queries, 3);
+        assert_eq!(engine.stats().cache_hits - hits, 4);
+    }
+
+    /// RFC 7208 §4.6.4: past 10 lookups the record is `permerror` whatever
+    /// the rest says, so the engine asks at most 11 `a`/`mx` targets per
+    /// domain, in evaluation order, a repeated one once.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn spf_host_queries_stop_past_the_lookup_limit() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let (_knot, engine) = knot_and_engine(dir.path());
+        let result = engine.probe_domain("spfmany.mcdns").await;
+        let mut asked: Vec<&str> = result.evidence.spf_a.keys().map(String::as_str).collect();
+        asked.sort_unstable_by_key(|name| {
+            name.trim_start_matches('h')
+                .split('.')
+                .next()
+                .and_then(|n| n.parse::<u32>().ok())
+        });
+        let expected: Vec<String> = (1..=11).map(|i| format!("h{i}.spfmany.mcdns")).collect();
+        assert_eq!(asked, expected);
+        assert!(
+            result
+                .evidence
+                .spf_a
+                .values()
+                .all(|outcome| *outcome == Outcome::NxDomain)
+        );
+        // MX, TXT and eleven A.
+        assert_eq!(result.queries, 13);
+    }
+
+    #[test]
+    fn own_names_are_the_domain_and_below() {
+        assert!(is_at_or_below("example.mcdns", "example.mcdns"));
+        assert!(is_at_or_below("mail.example.mcdns", "example.mcdns"));
+        assert!(!is_at_or_below("badexample.mcdns", "example.mcdns"));
+        assert!(!is_at_or_below("example.mcdns.org", "example.mcdns"));
+        assert!(!is_at_or_below("mcdns", "example.mcdns"));
+    }
 
     #[test]
     fn probe_mask_holds_exactly_the_selected_probes() {

@@ -9,7 +9,8 @@
 //!   hickory-proto's encoding) and sent in bursts (`sendmmsg`) from a few UDP
 //!   sockets on random ephemeral ports with random ids; answers read in
 //!   bursts (`recvmmsg`) and decoded with hickory-proto as far as the engine
-//!   reads them (RCODE, AD, TC, the records of the asked type). A
+//!   reads them (RCODE, AD, TC, the Extended DNS Error of RFC 8914, the
+//!   records of the asked type). A
 //!   response is accepted only when the socket, the source address, the id and
 //!   the question (name case-insensitively, type, class) match an outstanding
 //!   query (RFC 5452 §9.1); anything else is dropped and counted. EDNS0 with a
@@ -29,8 +30,11 @@
 //!   pauses (circuit breaker) and says so through `tracing`.
 //! - **probes** ([`Engine`]): MX first, RFC 8020 short-circuit on NXDOMAIN,
 //!   then the other selected probes concurrently, with shared bounded caches
-//!   (in-flight de-duplication) for SPF include/redirect targets and for the
-//!   TLSA of MX hosts.
+//!   (in-flight de-duplication) for SPF include/redirect targets, SPF `a`/`mx`
+//!   targets and the TLSA of MX hosts. MX, TLSA, DS and DNSKEY go out with
+//!   DO=1 and their AD flag is kept; a DS/DNSKEY SERVFAIL is confirmed by a
+//!   second plain attempt, then asked with CD=1; the DKIM hint asks a name
+//!   below `_domainkey.<d>` that cannot exist.
 //!
 //! Every query ends in exactly one outcome (answer, NODATA, NXDOMAIN or a
 //! [`Failure`](mailcensus_posture::Failure)); a failure is never turned into absence.

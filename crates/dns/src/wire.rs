@@ -7,8 +7,8 @@
 //! per query. A query is header, question and OPT record, written directly:
 //! it holds one name, so nothing can be compressed, and a general message
 //! encoder (a name table, one call per field) was the engine's largest
-//! user-space cost after decoding (callgrind: ~3,200 instructions a query,
-//! now a few hundred). A test holds the bytes equal to hickory's encoding.
+//! user-space cost after decoding (instruction counts in BENCHMARKS.md,
+//! "Resolver engine"). A test holds the bytes equal to hickory's encoding.
 //! A response is matched by comparing its question's bytes with ours,
 //! without decoding a name per answer.
 
@@ -32,6 +32,9 @@ pub(crate) const HEADER_LEN: usize = 12;
 /// An OPT pseudo-record without options (RFC 6891 §6.1.2): root owner (1),
 /// type (2), class (2), TTL (4), RDLENGTH (2).
 const OPT_LEN: usize = 11;
+
+/// The EDNS option code of an Extended DNS Error (RFC 8914 §2).
+const EDE_OPTION: u16 = 15;
 
 /// A domain name in uncompressed wire form (RFC 1035 §3.1): length-prefixed
 /// labels ending with the root's empty label, at most 255 octets.
@@ -166,7 +169,8 @@ pub(crate) fn encode(id: u16, spec: &QuerySpec) -> Vec<u8> {
 }
 
 /// What the engine reads of a response: the header flags it uses, the full
-/// RCODE, and the records of the asked type in the answer section.
+/// RCODE, the Extended DNS Error, and the records of the asked type in the
+/// answer section.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Response {
     /// RCODE with the extended bits of the OPT record (RFC 6891 §6.1.3).
@@ -175,6 +179,10 @@ pub(crate) struct Response {
     pub authentic_data: bool,
     /// TC (RFC 1035 §4.1.1): the answer did not fit; ask over TCP.
     pub truncation: bool,
+    /// The INFO-CODE of the first Extended DNS Error option of the OPT
+    /// record (RFC 8914 §2), why the resolver failed (or what it noticed);
+    /// its EXTRA-TEXT is not kept.
+    pub extended_error: Option<u16>,
     /// The answer section's records of the asked type, in order; a record
     /// of that type with empty data is [`RData::Update0`], as hickory's
     /// message decoder gives it.
@@ -188,6 +196,7 @@ impl Response {
             response_code: ResponseCode::NoError,
             authentic_data: false,
             truncation: true,
+            extended_error: None,
             answers: Vec::new(),
         }
     }
@@ -198,9 +207,11 @@ impl Response {
     /// the whole authority section are walked, not decoded: nothing the
     /// engine classifies comes from them, and decoding every owner name and
     /// SOA was most of the cost of reading an answer. The additional section
-    /// is walked for the OPT record's extended RCODE. Any field running past
-    /// the end, a bad label, or record data that does not parse as its type
-    /// fails the whole response.
+    /// is walked for the OPT record: its extended RCODE, and the first
+    /// Extended DNS Error among its options (see [`extended_error`]). Any
+    /// field running past the end, a bad label, or record data that does not
+    /// parse as its type fails the whole response; a malformed option inside
+    /// an OPT RDATA that itself fits does not (the options are advisory).
     pub fn decode(bytes: &[u8], question: &Question) -> Result<Self, DecodeError> {
         let mut decoder = BinDecoder::new(bytes);
         let header = Header::read(&mut decoder)?;
@@ -228,24 +239,50 @@ impl Response {
             decoder.read_slice(usize::from(rdlength))?;
         }
         let mut extended_rcode = 0;
+        let mut ede = None;
         for _ in 0..header.counts.additionals {
             skip_name(&mut decoder)?;
             let (rtype, _, ttl, rdlength) = read_fixed(&mut decoder)?;
+            let rdata = decoder
+                .read_slice(usize::from(rdlength))?
+                .unverified(/*options are checked by extended_error*/);
             if rtype == u16::from(RecordType::OPT) {
                 // RFC 6891 §6.1.3: the TTL's first octet is the RCODE's upper
                 // eight bits.
                 extended_rcode = ttl.to_be_bytes()[0];
+                ede = ede.or_else(|| extended_error(rdata));
             }
-            decoder.read_slice(usize::from(rdlength))?;
         }
         let metadata = header.metadata;
         Ok(Response {
             response_code: ResponseCode::from(extended_rcode, metadata.response_code.low()),
             authentic_data: metadata.authentic_data,
             truncation: metadata.truncation,
+            extended_error: ede,
             answers,
         })
     }
+}
+
+/// The INFO-CODE of the first Extended DNS Error among the options of an OPT
+/// RDATA (RFC 6891 §6.1.2: OPTION-CODE, OPTION-LENGTH, OPTION-DATA, repeated;
+/// RFC 8914 §2: an EDE's data is a 16-bit INFO-CODE, then EXTRA-TEXT).
+/// Options are read until one runs past the RDATA, which ends the reading
+/// with what was found before it: a malformed option says nothing, and does
+/// not make the answer unusable. An EDE shorter than its INFO-CODE is
+/// skipped like any malformed option.
+fn extended_error(mut options: &[u8]) -> Option<u16> {
+    while let [code_hi, code_lo, len_hi, len_lo, rest @ ..] = options {
+        let len = usize::from(u16::from_be_bytes([*len_hi, *len_lo]));
+        let (data, next) = rest.split_at_checked(len)?;
+        if u16::from_be_bytes([*code_hi, *code_lo]) == EDE_OPTION
+            && let [info_hi, info_lo, ..] = data
+        {
+            return Some(u16::from_be_bytes([*info_hi, *info_lo]));
+        }
+        options = next;
+    }
+    None
 }
 
 /// A response carrying exactly one question: the only kind that can answer
@@ -296,6 +333,7 @@ fn read_fixed(decoder: &mut BinDecoder<'_>) -> Result<(u16, u16, u32, u16), Deco
 mod tests {
     use super::*;
     use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query};
+    use hickory_proto::rr::rdata::opt::EdnsOption;
 
     fn name(text: &str) -> WireName {
         WireName::from_text(text).unwrap()
@@ -407,6 +445,17 @@ mod tests {
         answers: Vec<RData>,
         ext_rcode: u8,
     ) -> Vec<u8> {
+        server_response_with(question_text, qtype, answers, ext_rcode, Vec::new())
+    }
+
+    /// The same, with `options` in the OPT record, in order.
+    fn server_response_with(
+        question_text: &str,
+        qtype: RecordType,
+        answers: Vec<RData>,
+        ext_rcode: u8,
+        options: Vec<EdnsOption>,
+    ) -> Vec<u8> {
         use hickory_proto::rr::Record;
         use hickory_proto::rr::rdata::{CNAME, SOA};
         let owner = Name::from_ascii(question_text).unwrap();
@@ -445,6 +494,9 @@ mod tests {
         ));
         let mut edns = Edns::new();
         edns.set_max_payload(EDNS_PAYLOAD);
+        for option in options {
+            edns.options_mut().insert(option);
+        }
         message.set_edns(edns);
         // hickory writes the upper bits into the OPT record (RFC 6891 §6.1.3).
         message.metadata.response_code = ResponseCode::from(ext_rcode, 0);
@@ -494,6 +546,97 @@ mod tests {
         // 16: BADVERS (RFC 6891 §9), the code hickory also names BADSIG.
         let code = Response::decode(&bytes, &question).unwrap().response_code;
         assert_eq!(u16::from(code), 16);
+    }
+
+    /// An Extended DNS Error option (RFC 8914 §2: code 15, a 16-bit
+    /// INFO-CODE, then optional EXTRA-TEXT).
+    fn ede(info_code: u16, extra_text: &str) -> EdnsOption {
+        let mut data = info_code.to_be_bytes().to_vec();
+        data.extend_from_slice(extra_text.as_bytes());
+        EdnsOption::Unknown(EDE_OPTION, data)
+    }
+
+    fn ede_of(options: Vec<EdnsOption>, code: ResponseCode) -> Option<u16> {
+        let question = Question::new(&name("a.mcdns."), RecordType::DNSKEY);
+        let mut bytes = server_response_with("a.mcdns.", RecordType::DNSKEY, vec![], 0, options);
+        // RCODE in the header's low four bits.
+        bytes[3] = (bytes[3] & 0xf0) | (u16::from(code) as u8 & 0x0f);
+        let response = Response::decode(&bytes, &question).unwrap();
+        assert_eq!(response.response_code, code);
+        response.extended_error
+    }
+
+    /// RFC 8914 §2: the first EDE option's INFO-CODE is kept, with or
+    /// without EXTRA-TEXT, whatever other options stand before it; an EDE
+    /// too short to hold an INFO-CODE is skipped.
+    #[test]
+    fn decode_keeps_the_first_extended_dns_error() {
+        use ResponseCode::{NoError, ServFail};
+        let nsid = EdnsOption::Unknown(3, b"unbound-1".to_vec());
+        let cases: Vec<(Vec<EdnsOption>, ResponseCode, Option<u16>)> = vec![
+            (vec![], ServFail, None),
+            (vec![nsid.clone()], ServFail, None),
+            (vec![ede(7, "")], ServFail, Some(7)),
+            (
+                vec![ede(9, "no DNSKEY matches DS"), ede(6, "")],
+                ServFail,
+                Some(9),
+            ),
+            (vec![nsid.clone(), ede(22, "timeout")], ServFail, Some(22)),
+            (vec![ede(3, "stale")], NoError, Some(3)),
+            (
+                vec![EdnsOption::Unknown(EDE_OPTION, vec![0]), ede(6, "x")],
+                ServFail,
+                Some(6),
+            ),
+            (
+                vec![EdnsOption::Unknown(EDE_OPTION, vec![])],
+                ServFail,
+                None,
+            ),
+            (vec![ede(0xffff, "")], ServFail, Some(0xffff)),
+        ];
+        for (options, code, want) in cases {
+            assert_eq!(ede_of(options.clone(), code), want, "{options:?}");
+        }
+    }
+
+    /// A malformed option inside an OPT RDATA that fits the message ends
+    /// the option reading but not the response; an RDATA running past the
+    /// message makes it malformed, as any record would.
+    #[test]
+    fn a_malformed_option_leaves_the_response_usable() {
+        let question = Question::new(&name("a.mcdns."), RecordType::TXT);
+        let options = vec![EdnsOption::Unknown(65_001, vec![1, 2, 3, 4]), ede(6, "")];
+        let bytes = server_response_with("a.mcdns.", RecordType::TXT, vec![], 0, options);
+        assert_eq!(
+            Response::decode(&bytes, &question).unwrap().extended_error,
+            Some(6)
+        );
+        // The OPT record is last: RDLENGTH, then the first option (code,
+        // length, 4 octets), then the EDE (code, length, INFO-CODE).
+        let opt_rdata = bytes.len() - 8 - 6;
+        let first_len = opt_rdata + 2;
+        assert_eq!(bytes[first_len..first_len + 2], [0, 4]);
+        for overrun in [[0, 5], [0, 15], [0xff, 0xff]] {
+            let mut broken = bytes.clone();
+            broken[first_len..first_len + 2].copy_from_slice(&overrun);
+            let response = Response::decode(&broken, &question).unwrap();
+            assert_eq!(response.extended_error, None, "{overrun:?}");
+            assert_eq!(response.response_code, ResponseCode::NoError);
+        }
+        // Fewer than the four octets of an option header left: ignored.
+        let mut short = bytes.clone();
+        short[opt_rdata - 2..opt_rdata].copy_from_slice(&(8u16 + 3).to_be_bytes());
+        short.truncate(opt_rdata + 8 + 3);
+        assert_eq!(
+            Response::decode(&short, &question).unwrap().extended_error,
+            None
+        );
+        // RDLENGTH past the end of the message.
+        let mut overlong = bytes.clone();
+        overlong[opt_rdata - 1] += 1;
+        assert!(Response::decode(&overlong, &question).is_err());
     }
 
     /// Every proper prefix of a response lacks something its counts
@@ -551,7 +694,16 @@ mod tests {
             ),
         ] {
             let question = Question::new(&name("a.mcdns."), qtype);
-            let bytes = server_response("a.mcdns.", qtype, answers, 0);
+            // Options too, so corruption reaches the EDE reading.
+            let options = vec![
+                EdnsOption::Unknown(3, b"ns1".to_vec()),
+                ede(6, "DNSSEC bogus"),
+            ];
+            let bytes = server_response_with("a.mcdns.", qtype, answers, 0, options);
+            assert_eq!(
+                Response::decode(&bytes, &question).unwrap().extended_error,
+                Some(6)
+            );
             for _ in 0..20_000 {
                 let mut corrupted = bytes.clone();
                 for _ in 0..rng.random_range(1..4) {

@@ -256,3 +256,59 @@ async fn malformed_answer_fails_only_its_own_query() {
     );
     assert_eq!(engine.stats().malformed, 1);
 }
+
+/// A loopback upstream that answers every query SERVFAIL with an Extended
+/// DNS Error (RFC 8914 §2) of `info_code`, echoing the question.
+async fn servfail_upstream(info_code: u16) -> SocketAddr {
+    use hickory_proto::op::{Edns, ResponseCode};
+    use hickory_proto::rr::rdata::opt::EdnsOption;
+    let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let addr = socket.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut buf = vec![0u8; 4096];
+        while let Ok((len, client)) = socket.recv_from(&mut buf).await {
+            let query = Message::from_vec(&buf[..len]).unwrap();
+            let mut response =
+                Message::new(query.metadata.id, MessageType::Response, OpCode::Query);
+            response.metadata.recursion_desired = true;
+            response.metadata.recursion_available = true;
+            response.metadata.response_code = ResponseCode::ServFail;
+            response.add_query(query.queries[0].clone());
+            let mut edns = Edns::new();
+            edns.set_max_payload(1232);
+            let mut data = info_code.to_be_bytes().to_vec();
+            data.extend_from_slice(b"validation failure");
+            edns.options_mut().insert(EdnsOption::Unknown(15, data));
+            response.set_edns(edns);
+            let _ = socket.send_to(&response.to_vec().unwrap(), client).await;
+        }
+    });
+    addr
+}
+
+/// Regression guard for "the reason lost to a timeout": a SERVFAIL is
+/// retried on the other upstream, which is silent. The SERVFAIL (with its
+/// Extended DNS Error) is the outcome, never the later timeout, whichever
+/// upstream each query tried first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_servfail_retried_into_a_timeout_keeps_its_reason() {
+    let failing = servfail_upstream(6).await;
+    let silent = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let mut cfg = config(vec![failing, silent.local_addr().unwrap()]);
+    cfg.probes = vec![Probe::Dnssec];
+    cfg.retries = 1;
+    cfg.timeout = Duration::from_millis(200);
+    let engine = Engine::new(cfg).unwrap();
+    for _ in 0..3 {
+        let result = engine.probe_domain("bogus.mcdns").await;
+        let ev = result.evidence.dnssec.as_ref().unwrap();
+        assert_eq!(ev.ds, Lookup::Failed(Failure::ServFail), "{ev:?}");
+        assert_eq!(ev.dnskey, Lookup::Failed(Failure::ServFail), "{ev:?}");
+        assert_eq!(
+            ev.servfail_confirmation,
+            Some(Outcome::Failed(Failure::ServFail)),
+            "{ev:?}"
+        );
+        assert_eq!(ev.extended_error, Some(6), "{ev:?}");
+    }
+}

@@ -5,7 +5,7 @@ mod common;
 
 use mailcensus_dns::{Engine, Probe};
 use mailcensus_posture::dnssec::DnssecStatus;
-use mailcensus_posture::{Failure, Lookup, Outcome, Resolution};
+use mailcensus_posture::{Failure, Lookup, Outcome, Resolution, TxtRecord, spf};
 
 use common::{config, knot, knot_and_unbound, knot_and_unbound_with};
 
@@ -105,8 +105,11 @@ async fn nodata_and_nxdomain_below_an_existing_name() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lame_delegation_is_servfail_everywhere() {
     // The lame server never answers; without a cap on the retransmit timeout
-    // Unbound keeps trying for minutes before it says SERVFAIL.
-    let bed = knot_and_unbound_with(&["infra-cache-max-rtt: 200", "outbound-msg-retry: 2"]);
+    // Unbound keeps trying for minutes before it says SERVFAIL. (Not below
+    // 500 ms: at 200, under the RTT Unbound assumes of a server it has not
+    // measured, it failed the TLD's own key and every name SERVFAILed, so
+    // this test passed for the wrong reason.)
+    let bed = knot_and_unbound_with(&["infra-cache-max-rtt: 500", "outbound-msg-retry: 2"]);
     let mut cfg = config(vec![bed.resolver()]);
     cfg.probes = vec![
         Probe::Mx,
@@ -127,6 +130,11 @@ async fn lame_delegation_is_servfail_everywhere() {
     assert_eq!(
         ev.dkim.as_ref().map(|d| d.domainkey),
         Some(Outcome::Failed(Failure::ServFail))
+    );
+    assert_eq!(
+        ev.dkim.as_ref().and_then(|d| d.nonexistent.as_ref()),
+        None,
+        "nothing to check below a failure"
     );
     let dnssec = ev.dnssec.as_ref().unwrap();
     assert_eq!(dnssec.dnskey, Lookup::Failed(Failure::ServFail));
@@ -249,13 +257,155 @@ async fn shared_targets_are_fetched_once_for_many_domains() {
         assert!(result.evidence.tlsa.contains_key("mx.good.mcdns"));
         per_domain.push(result.queries);
     }
-    let stats = engine.stats();
-    // 9 own queries per domain (MX, TXT, DMARC, DS, DNSKEY, BIMI, MTA-STS,
-    // TLS-RPT, DKIM) plus the two shared ones, once.
-    assert_eq!(stats.queries_sent(), 20 * 9 + 2, "{stats:?}");
+    let expected = 20 * 10 + 2;
+    // The sender task counts a burst once its system call returns, which
+    // can be after the answers came back and the domains finished: wait
+    // for the count to settle (an over-count would still fail below).
+    let mut stats = engine.stats();
+    for _ in 0..100 {
+        if stats.queries_sent() >= expected {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        stats = engine.stats();
+    }
+    // 10 own queries per domain (MX, TXT, DMARC, DS, DNSKEY, BIMI, MTA-STS,
+    // TLS-RPT, DKIM and the name below `_domainkey` that cannot exist) plus
+    // the two shared ones, once.
+    assert_eq!(stats.queries_sent(), expected, "{stats:?}");
     assert_eq!(
         per_domain.iter().map(|&q| u64::from(q)).sum::<u64>(),
         stats.queries_sent()
     );
     assert_eq!(stats.cache_hits, 2 * 19, "{stats:?}");
+}
+
+/// RFC 7672 §2.2, RFC 6698 §4.1: MX and TLSA go out with DO=1 and the AD
+/// flag is kept. In the signed TLD both are validated; in the unsigned
+/// child the TLSA RRset arrives all the same, without AD (unusable for
+/// DANE), and so does the MX RRset.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tlsa_and_mx_carry_the_resolvers_validation() {
+    let bed = knot_and_unbound();
+    let mut cfg = config(vec![bed.resolver()]);
+    cfg.probes = vec![Probe::Mx, Probe::Dane];
+    let engine = Engine::new(cfg).unwrap();
+
+    let signed = engine.probe_domain("good.mcdns").await.evidence;
+    assert!(signed.mx_authenticated, "{signed:?}");
+    let tlsa = &signed.tlsa["mx.good.mcdns"];
+    assert_eq!(tlsa.lookup.records().len(), 1, "{tlsa:?}");
+    assert!(tlsa.authenticated, "{tlsa:?}");
+
+    let unsigned = engine.probe_domain("insecure.mcdns").await.evidence;
+    assert!(!unsigned.mx_authenticated, "{unsigned:?}");
+    let tlsa = &unsigned.tlsa["mx.insecure.mcdns"];
+    assert_eq!(tlsa.lookup.records().len(), 1, "published: {tlsa:?}");
+    assert!(!tlsa.authenticated, "never validated: {tlsa:?}");
+
+    // A validated denial: no TLSA at the secure child's MX host, proven.
+    let secure = engine.probe_domain("secure.mcdns").await.evidence;
+    assert!(secure.mx_authenticated, "{secure:?}");
+    let tlsa = &secure.tlsa["mx.secure.mcdns"];
+    assert_eq!(tlsa.lookup, Lookup::NxDomain, "{tlsa:?}");
+    assert!(tlsa.authenticated, "{tlsa:?}");
+
+    // The cache hands the same validated lookup to the next domain.
+    let again = engine.probe_domain("good.mcdns").await;
+    assert!(again.evidence.tlsa["mx.good.mcdns"].authenticated);
+    assert_eq!(again.queries, 1, "TLSA served from the cache");
+}
+
+/// The DKIM hint asks a name below `_domainkey.<d>` that cannot exist,
+/// only when `_domainkey.<d>` exists. A wildcard answers it (NOERROR, the
+/// wildcard's TXT): the hint then says nothing. Without a wildcard it is
+/// NXDOMAIN; after an NXDOMAIN at `_domainkey` it is not asked (RFC 8020).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dkim_hint_asks_a_name_that_cannot_exist_below_domainkey() {
+    let bed = knot_and_unbound();
+    let mut cfg = config(vec![bed.resolver()]);
+    cfg.probes = vec![Probe::Dkim];
+    let engine = Engine::new(cfg).unwrap();
+
+    let wild = engine.probe_domain("wild.mcdns").await;
+    let dkim = wild.evidence.dkim.as_ref().unwrap();
+    assert_eq!(
+        dkim.domainkey,
+        Outcome::Answer,
+        "the wildcard answers: {dkim:?}"
+    );
+    assert_eq!(
+        dkim.nonexistent,
+        Some(Lookup::Records(vec![TxtRecord::single("v=spf1 -all")])),
+        "{dkim:?}"
+    );
+    assert_eq!(wild.queries, 2);
+
+    let good = engine.probe_domain("good.mcdns").await;
+    let dkim = good.evidence.dkim.as_ref().unwrap();
+    assert_eq!(
+        dkim.domainkey,
+        Outcome::NoData,
+        "empty non-terminal: {dkim:?}"
+    );
+    assert_eq!(dkim.nonexistent, Some(Lookup::NxDomain), "{dkim:?}");
+    assert_eq!(good.queries, 2);
+
+    let nodata = engine.probe_domain("nodata.mcdns").await;
+    let dkim = nodata.evidence.dkim.as_ref().unwrap();
+    assert_eq!(dkim.domainkey, Outcome::NxDomain, "{dkim:?}");
+    assert_eq!(dkim.nonexistent, None, "{dkim:?}");
+    assert_eq!(nodata.queries, 1);
+}
+
+/// RFC 7208 §4.6.4, through Unbound and the classifier's own reading of the
+/// records (`spf::host_queries_of`): the include target `v=spf1 a mx -all`
+/// has no A and no MX behind it, and `a:gone.spfvoid.mcdns` does not exist:
+/// three void lookups reach the evidence, beside the answered ones.
+///
+/// Until the posture side of issue 12 lands, `host_queries_of` is an
+/// interim stub that names no target; this test then has nothing to check
+/// and says so (the engine's walk itself is tested in `engine.rs` with a
+/// stand-in for it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spf_void_a_and_mx_targets_reach_the_evidence() {
+    let probe = Lookup::Records(vec![TxtRecord::single("v=spf1 a -all")]);
+    if spf::host_queries_of("x.mcdns", &probe).is_empty() {
+        eprintln!("spf::host_queries_of is still the interim stub: nothing to check");
+        return;
+    }
+    let bed = knot_and_unbound();
+    let mut cfg = config(vec![bed.resolver()]);
+    cfg.probes = vec![Probe::Mx, Probe::Spf];
+    let engine = Engine::new(cfg).unwrap();
+    let result = engine.probe_domain("spfvoid.mcdns").await;
+    let ev = &result.evidence;
+    assert_eq!(
+        ev.spf_a.get("_spf.nohost.mcdns"),
+        Some(&Outcome::NoData),
+        "{ev:?}"
+    );
+    assert_eq!(
+        ev.spf_a.get("gone.spfvoid.mcdns"),
+        Some(&Outcome::NxDomain),
+        "{ev:?}"
+    );
+    assert_eq!(
+        ev.spf_a.get("mx.good.mcdns"),
+        Some(&Outcome::Answer),
+        "{ev:?}"
+    );
+    assert_eq!(
+        ev.spf_mx.get("_spf.nohost.mcdns").map(|l| l.outcome()),
+        Some(Outcome::NoData),
+        "{ev:?}"
+    );
+    assert_eq!(
+        ev.spf_mx.get("spfvoid.mcdns").map(|l| l.outcome()),
+        Some(Outcome::Answer),
+        "{ev:?}"
+    );
+    // MX, TXT, TXT of the include target, and four A/MX queries (the bare
+    // `mx` at the apex is the MX probe's answer).
+    assert_eq!(result.queries, 7);
 }

@@ -32,7 +32,13 @@ pub struct Testbed {
 
 /// The child zones Unbound reaches through stub zones (their delegations in
 /// the parent carry no port); `lame.mcdns` is deliberately not one of them.
-const CHILDREN: [&str; 3] = ["secure.mcdns", "insecure.mcdns", "bogus.mcdns"];
+const CHILDREN: [&str; 5] = [
+    "secure.mcdns",
+    "insecure.mcdns",
+    "bogus.mcdns",
+    "expired.mcdns",
+    "island.mcdns",
+];
 
 fn zone_specs() -> Vec<ZoneSpec> {
     let dir = zones_dir();
@@ -41,6 +47,8 @@ fn zone_specs() -> Vec<ZoneSpec> {
         ZoneSpec::new("secure.mcdns", dir.join("secure.mcdns.zone.signed")),
         ZoneSpec::new("bogus.mcdns", dir.join("bogus.mcdns.zone.signed")),
         ZoneSpec::new("insecure.mcdns", dir.join("insecure.mcdns.zone")),
+        ZoneSpec::new("expired.mcdns", dir.join("expired.mcdns.zone.signed")),
+        ZoneSpec::new("island.mcdns", dir.join("island.mcdns.zone.signed")),
     ]
 }
 
