@@ -30,6 +30,19 @@ fn committed_truth_is_what_the_generator_plans() {
     .unwrap();
     assert_eq!(summary["headline"]["spf_present_pct"], 52.4);
     assert_eq!(summary["headline"]["dmarc_present_pct"], 10.5);
+    // Issue 12: DANE needs DNSSEC (RFC 7672 §2.2), so the valid share cannot
+    // exceed the secure one; every bogus or failed DNSSEC row has a reason.
+    let h = &summary["headline"];
+    assert!(
+        h["dane_valid_pct"].as_f64().unwrap() <= h["dnssec_secure_pct"].as_f64().unwrap(),
+        "{h}"
+    );
+    assert!(
+        committed
+            .iter()
+            .filter(|t| matches!(t.dnssec_status.as_str(), "bogus" | "error"))
+            .all(|t| t.dnssec_reason.is_some())
+    );
     let sectors = std::fs::read_to_string(repo().join("datasets/sectors.csv")).unwrap();
     assert_eq!(sectors.lines().count(), 10_001);
 }

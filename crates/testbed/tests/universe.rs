@@ -6,9 +6,63 @@ mod common;
 
 use std::collections::HashMap;
 
-use common::{kdig, require_ldns, require_servers, trust_anchors_of, txt_text, zones_of};
+use common::{Dig, kdig, require_ldns, require_servers, trust_anchors_of, txt_text, zones_of};
+use mailcensus_testbed::spfwalk::{self, Answer, Resolve};
 use mailcensus_testbed::universe::{Layout, Truth, UniverseOptions, generate, read_truth};
 use mailcensus_testbed::{KnotServer, UnboundOptions, UnboundServer};
+
+/// The label posture asks below `_domainkey.<d>` (`posture::dkim::NONEXISTENT_LABEL`).
+const NONEXISTENT_LABEL: &str = "mc-q7vx3k9z2w-none";
+
+/// Unbound, asked with kdig, as the SPF walk's resolver.
+struct Kdig(std::net::SocketAddr);
+
+impl Resolve for Kdig {
+    fn answer(&self, name: &str, rtype: &str) -> Answer {
+        let r = kdig(self.0, name, rtype, &[]);
+        match r.status.as_str() {
+            "NXDOMAIN" => Answer::NxDomain,
+            "NOERROR" => {
+                let data = r.rdata(rtype);
+                if data.is_empty() {
+                    Answer::NoData
+                } else if rtype == "TXT" {
+                    Answer::Records(data.iter().map(|x| txt_text(x)).collect())
+                } else {
+                    Answer::Records(data)
+                }
+            }
+            _ => Answer::Failed,
+        }
+    }
+}
+
+/// The DKIM hint as DESIGN.md's probe plan reads it, asked through Unbound.
+fn dkim_hint(ub: std::net::SocketAddr, domain: &str) -> &'static str {
+    let base = format!("_domainkey.{domain}");
+    match kdig(ub, &base, "TXT", &[]).status.as_str() {
+        "NXDOMAIN" => return "absent",
+        "NOERROR" => {}
+        _ => return "error",
+    }
+    let probe = kdig(ub, &format!("{NONEXISTENT_LABEL}.{base}"), "TXT", &[]);
+    let dkim1 = probe
+        .rdata("TXT")
+        .iter()
+        .any(|r| txt_text(r).starts_with("v=DKIM1"));
+    match probe.status.as_str() {
+        "NXDOMAIN" => "likely",
+        "NOERROR" if dkim1 => "likely",
+        "NOERROR" => "unknown",
+        _ => "error",
+    }
+}
+
+/// The RFC 8914 INFO-CODE kdig printed, if any.
+fn ede(d: &Dig) -> Option<u16> {
+    let line = d.raw.lines().find(|l| l.starts_with(";; EDE: "))?;
+    line[8..].split_whitespace().next()?.parse().ok()
+}
 
 fn first<'a>(truth: &'a [Truth], what: &str, f: impl Fn(&Truth) -> bool) -> &'a Truth {
     truth
@@ -133,20 +187,34 @@ fn planted_universe_answers_as_planted_through_unbound() {
             ),
             _ => assert!(!texts.is_empty(), "{}", t.domain),
         }
+        // RFC 7489 §6.6.3 step 3: only records beginning with `v=DMARC1` count.
         let dmarc = kdig(ub, &format!("_dmarc.{}", t.domain), "TXT", &[]);
-        let dtexts: Vec<String> = dmarc.rdata("TXT").iter().map(|r| txt_text(r)).collect();
+        let dtexts: Vec<String> = dmarc
+            .rdata("TXT")
+            .iter()
+            .map(|r| txt_text(r))
+            .filter(|x| x.starts_with("v=DMARC1"))
+            .collect();
         match t.dmarc_status.as_str() {
             "valid" => assert_eq!(dtexts, [t.dmarc_record.clone().unwrap()], "{}", t.domain),
             "absent" => assert!(dtexts.is_empty(), "{}", t.domain),
             _ => assert!(!dtexts.is_empty(), "{}", t.domain),
         }
-        let dkim = kdig(ub, &format!("_domainkey.{}", t.domain), "TXT", &[]);
-        let want = if t.dkim_status == "likely" {
-            "NOERROR"
-        } else {
-            "NXDOMAIN"
-        };
-        assert_eq!(dkim.status, want, "{}: {}", t.domain, dkim.raw);
+        assert_eq!(dkim_hint(ub, &t.domain), t.dkim_status, "{}", t.domain);
+        // The walk over the served records (through Unbound) is the planted one.
+        if let Some(record) = t.spf_record.as_ref().filter(|_| t.spf_lookups.is_some()) {
+            let w = spfwalk::walk(record, &t.domain, &Kdig(ub));
+            assert_eq!(
+                (w.lookups, w.voids, w.all.as_deref()),
+                (
+                    t.spf_lookups.unwrap(),
+                    t.spf_void_lookups.unwrap(),
+                    t.spf_all.as_deref()
+                ),
+                "{}: {record}",
+                t.domain
+            );
+        }
         *checked.entry(t.spf_status.as_str()).or_default() += 1;
     }
     assert!(
@@ -177,11 +245,14 @@ fn planted_universe_answers_as_planted_through_unbound() {
         assert_eq!(r.status, want, "{}", r.raw);
     }
 
-    // DANE valid: every MX host has a TLSA RRset.
+    // DANE valid: a validated MX RRset, and every host a validated TLSA RRset
+    // (RFC 7672 §2.2, §2.2.1).
     let dane = first(&truth, "dane valid", |t| t.dane_status == "valid");
+    assert!(kdig(ub, &dane.domain, "MX", &["+dnssec"]).has_flag("ad"));
     for host in &dane.mx_hosts {
-        let r = kdig(ub, &format!("_25._tcp.{host}"), "TLSA", &[]);
+        let r = kdig(ub, &format!("_25._tcp.{host}"), "TLSA", &["+dnssec"]);
         assert_eq!(r.rdata("TLSA").len(), 1, "{host}: {}", r.raw);
+        assert!(r.has_flag("ad"), "{host}: {}", r.raw);
     }
 
     // Parked: null MX, `v=spf1 -all`, DMARC p=reject.
@@ -194,6 +265,216 @@ fn planted_universe_answers_as_planted_through_unbound() {
         ),
         ("null_mx", Some("v=spf1 -all"), Some("reject"))
     );
+}
+
+/// Issue 12's planted cases, as a validating resolver serves them.
+#[test]
+fn issue12_cases_answer_as_planted_through_unbound() {
+    require_servers();
+    require_ldns();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("universe");
+    // Enough signed children that DANE-valid domains exist.
+    let opts = UniverseOptions {
+        signed: Some(60),
+        ..UniverseOptions::new(1000, 12)
+    };
+    generate(&opts, &out).unwrap();
+    let truth = read_truth(&out.join("truth.jsonl")).unwrap();
+    let knot = KnotServer::start(&zones_of(&out), &dir.path().join("knot")).unwrap();
+    let mut uo = UnboundOptions::new(knot.addr);
+    uo.stub_zones = vec!["mctest".into()];
+    uo.trust_anchors = trust_anchors_of(&out);
+    let unbound = UnboundServer::start(&uo, &dir.path().join("unbound")).unwrap();
+    let ub = unbound.addr;
+    // The planted zone file, to pick candidates without asking every domain.
+    let zone = |t: &Truth| -> String {
+        let label = t.domain.split('.').next().unwrap();
+        std::fs::read_to_string(out.join(format!("zones/children/{label}.zone")))
+            .unwrap_or_default()
+    };
+    let txt = |name: &str| -> Vec<String> {
+        kdig(ub, name, "TXT", &[])
+            .rdata("TXT")
+            .iter()
+            .map(|r| txt_text(r))
+            .collect()
+    };
+
+    // Bogus: the DNSKEY answer's Extended DNS Error (RFC 8914) is the planted
+    // reason; a lame delegation's SERVFAIL carries none (`unspecified`).
+    for (reason, code) in [
+        ("dnskey_missing", Some(9)),
+        ("signature_expired", Some(7)),
+        ("unspecified", None),
+    ] {
+        let t = first(&truth, reason, |t| {
+            t.dnssec_reason.as_deref() == Some(reason)
+                && t.ns_hosts.iter().all(|h| !h.ends_with(&t.domain))
+        });
+        let r = kdig(ub, &t.domain, "DNSKEY", &["+dnssec"]);
+        assert_eq!(
+            (r.status.as_str(), ede(&r)),
+            ("SERVFAIL", code),
+            "{}",
+            r.raw
+        );
+        // bogus needs a DS RRset at the parent; the lame domain has none.
+        let ds = kdig(ub, &t.domain, "DS", &["+dnssec"]);
+        assert_eq!(ds.rdata("DS").is_empty(), code.is_none(), "{}", ds.raw);
+    }
+    assert!(truth.iter().all(
+        |t| t.dnssec_reason.is_some() == matches!(t.dnssec_status.as_str(), "bogus" | "error")
+    ));
+
+    // Wildcards: NOERROR for a name that cannot exist, so the hint is unknown;
+    // the wildcard's SPF record at `_dmarc`, `_mta-sts`, `_smtp._tls` is no
+    // DMARC, MTA-STS or TLS-RPT record.
+    let wild = first(&truth, "wildcard with TXT", |t| {
+        t.dkim_status == "unknown"
+            && zone(t).contains("TXT \"v=spf1 -all\"")
+            && txt(&format!("_dmarc.{}", t.domain)) == ["v=spf1 -all"]
+    });
+    assert_eq!(dkim_hint(ub, &wild.domain), "unknown");
+    assert_eq!(
+        (
+            wild.dmarc_status.as_str(),
+            wild.mta_sts_status.as_str(),
+            wild.tlsrpt_status.as_str()
+        ),
+        ("absent", "absent", "absent")
+    );
+    for name in ["_mta-sts", "_smtp._tls", "anything.at.all"] {
+        assert_eq!(txt(&format!("{name}.{}", wild.domain)), ["v=spf1 -all"]);
+    }
+    let wild_a = first(&truth, "wildcard A only", |t| {
+        t.dkim_status == "unknown" && txt(&format!("_dmarc.{}", t.domain)).is_empty()
+    });
+    let r = kdig(ub, &format!("x.{}", wild_a.domain), "A", &[]);
+    assert_eq!(r.rdata("A"), ["127.0.0.3"], "{}", r.raw);
+
+    // DMARC: a valid record beside a stray TXT; a look-alike alone.
+    let stray = first(&truth, "stray TXT at _dmarc", |t| {
+        t.dmarc_status == "valid"
+            && zone(t).contains("google-site-verification")
+            && txt(&format!("_dmarc.{}", t.domain)).len() == 2
+    });
+    assert!(
+        txt(&format!("_dmarc.{}", stray.domain))
+            .iter()
+            .any(|x| x.starts_with("google-site-verification="))
+    );
+    let look_alike = first(&truth, "DMARC look-alike", |t| {
+        t.dmarc_status == "absent" && t.resolution == "ok" && zone(t).contains("_dmarc") && {
+            let x = txt(&format!("_dmarc.{}", t.domain));
+            x.len() == 1 && x[0] != "v=spf1 -all"
+        }
+    });
+    assert!(!txt(&format!("_dmarc.{}", look_alike.domain))[0].starts_with("v=DMARC1"));
+    // A malformed tag does not void the policy (RFC 7489 §6.3).
+    let bare_rua = first(&truth, "bare rua", |t| {
+        t.dmarc_record
+            .as_deref()
+            .is_some_and(|r| r.contains("rua=dmarc@"))
+    });
+    assert_eq!(
+        (bare_rua.dmarc_status.as_str(), bare_rua.dmarc_p.as_deref()),
+        ("invalid", Some("reject"))
+    );
+
+    // SPF: redirect-only takes the target's `all`; void a: targets; 11 MX hosts.
+    let redirect = first(&truth, "redirect", |t| {
+        t.spf_record
+            .as_deref()
+            .is_some_and(|r| r.starts_with("v=spf1 redirect="))
+    });
+    assert!(redirect.spf_all.is_some());
+    let void_a = first(&truth, "void a:", |t| {
+        t.spf_record
+            .as_deref()
+            .is_some_and(|r| r.contains("a:oldmail."))
+    });
+    assert_eq!(
+        kdig(ub, &format!("oldmail.{}", void_a.domain), "A", &[]).status,
+        "NXDOMAIN"
+    );
+    assert_eq!(
+        (
+            void_a.spf_status.as_str(),
+            void_a.spf_void_lookups.map(|v| v > 2)
+        ),
+        ("invalid", Some(true))
+    );
+    let pool = first(&truth, "mx: with 11 hosts", |t| {
+        t.spf_record
+            .as_deref()
+            .is_some_and(|r| r.contains("mx:pool."))
+    });
+    let r = kdig(ub, &format!("pool.{}", pool.domain), "MX", &[]);
+    assert_eq!(r.rdata("MX").len(), 11, "{}", r.raw);
+    assert_eq!(pool.spf_status, "invalid");
+    for t in truth.iter().filter(|t| t.spf_lookups.is_some()).take(40) {
+        let w = spfwalk::walk(t.spf_record.as_ref().unwrap(), &t.domain, &Kdig(ub));
+        assert_eq!(
+            (w.lookups, w.voids, w.all.as_deref()),
+            (
+                t.spf_lookups.unwrap(),
+                t.spf_void_lookups.unwrap(),
+                t.spf_all.as_deref()
+            ),
+            "{}",
+            t.domain
+        );
+    }
+
+    // DANE: TLSA validated but the customer's MX RRset is not (RFC 7672
+    // §2.2.1), and TLSA in an unsigned zone (§2.2).
+    let unsigned_mx = first(&truth, "DANE provider, unsigned customer", |t| {
+        t.dane_status == "invalid" && t.mx_hosts.iter().all(|h| h.contains("mailhost-a"))
+    });
+    assert!(!kdig(ub, &unsigned_mx.domain, "MX", &["+dnssec"]).has_flag("ad"));
+    let r = kdig(
+        ub,
+        &format!("_25._tcp.{}", unsigned_mx.mx_hosts[0]),
+        "TLSA",
+        &["+dnssec"],
+    );
+    assert!(r.has_flag("ad") && r.rdata("TLSA").len() == 1, "{}", r.raw);
+    let unsigned_tlsa = first(&truth, "TLSA in an unsigned zone", |t| {
+        t.dane_status == "invalid"
+            && t.dnssec_status == "insecure"
+            && t.mx_hosts.iter().any(|h| h.ends_with(&t.domain))
+            && zone(t).contains("TLSA 3 1 1")
+            && !kdig(ub, &format!("_25._tcp.{}", t.mx_hosts[0]), "TLSA", &[])
+                .rdata("TLSA")
+                .is_empty()
+    });
+    let r = kdig(
+        ub,
+        &format!("_25._tcp.{}", unsigned_tlsa.mx_hosts[0]),
+        "TLSA",
+        &["+dnssec"],
+    );
+    assert!(!r.has_flag("ad"), "{}", r.raw);
+    let dane_valid = truth.iter().filter(|t| t.dane_status == "valid").count();
+    let secure = truth.iter().filter(|t| t.dnssec_status == "secure").count();
+    assert!(
+        dane_valid > 0 && dane_valid <= secure,
+        "{dane_valid} {secure}"
+    );
+
+    // MTA-STS / TLS-RPT: the version without `;` is a look-alike (absent).
+    let sts = first(&truth, "bare v=STSv1", |t| {
+        t.mta_sts_status == "absent"
+            && zone(t).contains("\"v=STSv1\"")
+            && txt(&format!("_mta-sts.{}", t.domain)) == ["v=STSv1"]
+    });
+    assert_eq!(sts.resolution, "ok");
+    first(&truth, "bare v=TLSRPTv1", |t| {
+        t.tlsrpt_status == "absent"
+            && zone(t).contains("\"v=TLSRPTv1\"")
+            && txt(&format!("_smtp._tls.{}", t.domain)) == ["v=TLSRPTv1"]
+    });
 }
 
 #[test]

@@ -8,9 +8,13 @@
 //! headline percentages; `sectors.csv`).
 //!
 //! The truth is derived from the generator's own plan, column by column, with
-//! the RFC rules applied directly (for instance [`crate::spfwalk`] counts the
-//! SPF lookups of the include tree that was built) — never by running the
-//! posture classifiers, which the end-to-end test checks against it.
+//! the RFC rules applied directly — never by running the posture classifiers,
+//! which the end-to-end test checks against it. Most columns follow from one
+//! planted choice; those that depend on how records combine (the SPF walk over
+//! include, redirect, `a` and `mx` targets; the DKIM hint, which a wildcard
+//! blinds; DANE, which needs validated MX and TLSA RRsets) are read from the
+//! final records by `answers`, which answers as the served zones do
+//! (wildcards included) and walks SPF with [`crate::spfwalk`].
 //!
 //! Proportions are exact counts (largest-remainder apportionment over a seeded
 //! shuffle), not independent draws, so the planted percentages are what the
@@ -39,11 +43,16 @@
 //!   signatures expired in 2011: every probe gets SERVFAIL through the
 //!   validating resolver, `dnssec_status` is `bogus`, the other statuses are
 //!   `error` (the truth assumes probes other than DNSSEC are not retried with
-//!   CD=1).
+//!   CD=1). `dnssec_reason` is the Extended DNS Error (RFC 8914) Unbound 1.17
+//!   attaches to the DNSKEY answer, as measured (datasets/README.md):
+//!   `dnskey_missing` (9) for the DS mismatch, `signature_expired` (7) for the
+//!   expired signatures, `unspecified` for lame delegations (no EDE, or no
+//!   answer at all).
 //!
 //! Modules, each importing only those above it: `options`, `truth`, `model`
 //! (a planned domain), `plant` (one kind of record), `plan`, `write`.
 
+mod answers;
 mod model;
 mod options;
 mod plan;
@@ -52,7 +61,8 @@ mod truth;
 mod write;
 
 pub use options::{
-    DMARC_PRESENT, LAME_NOADDR, Layout, NXDOMAIN, PARKED, SPF_PRESENT, UniverseOptions,
+    DMARC_PRESENT, LAME_NOADDR, Layout, NXDOMAIN, PARKED, SPF_PRESENT, UniverseOptions, WILDCARD_A,
+    WILDCARD_TXT,
 };
 pub use plan::planned_truth;
 pub use truth::{Summary, Truth, read_truth};

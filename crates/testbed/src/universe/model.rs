@@ -33,9 +33,13 @@ pub(super) enum Signing {
 
 #[derive(Debug, Clone)]
 pub(super) struct Rr {
+    /// `@` (the apex) or a name relative to it.
     pub(super) owner: String,
     pub(super) rtype: &'static str,
+    /// RDATA in master-file syntax.
     pub(super) rdata: String,
+    /// For TXT: the text, its strings joined (RFC 7208 §3.3).
+    pub(super) text: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -49,6 +53,9 @@ pub(super) struct Domain {
     pub(super) signing: Signing,
     pub(super) infra: bool,
     pub(super) records: Vec<Rr>,
+    /// The single SPF record at the apex whose truth the walk derives from
+    /// the served records once the plan is complete (see `answers`).
+    pub(super) spf: Option<String>,
     pub(super) truth: Truth,
     pub(super) sector: &'static str,
     pub(super) size: &'static str,
@@ -60,10 +67,16 @@ impl Domain {
             owner: owner.to_owned(),
             rtype,
             rdata: rdata.into(),
+            text: None,
         });
     }
     pub(super) fn txt(&mut self, owner: &str, text: &str) {
-        self.add(owner, "TXT", txt_rdata(text));
+        self.records.push(Rr {
+            owner: owner.to_owned(),
+            rtype: "TXT",
+            rdata: txt_rdata(text),
+            text: Some(text.to_owned()),
+        });
     }
     pub(super) fn served(&self) -> bool {
         !matches!(
@@ -73,6 +86,11 @@ impl Domain {
     }
     pub(super) fn healthy(&self) -> bool {
         self.health == Health::Ok
+    }
+    /// Whether a validating resolver authenticates this domain's answers
+    /// (chain of trust from the TLD's trust anchor, RFC 4035 §5).
+    pub(super) fn secure(&self) -> bool {
+        self.health == Health::Ok && matches!(self.signing, Signing::Secure(_))
     }
 }
 

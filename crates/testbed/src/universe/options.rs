@@ -10,6 +10,11 @@ pub const PARKED: f64 = 0.025;
 pub const NXDOMAIN: f64 = 0.008;
 /// Share of all domains delegated to a name server without address (lame).
 pub const LAME_NOADDR: f64 = 0.010;
+/// Share of all domains with a wildcard `* A` (parking; no SPF, no MX).
+pub const WILDCARD_A: f64 = 0.020;
+/// Share of all domains with `* A` and `* TXT "v=spf1 -all"` (and the same
+/// SPF record at the apex).
+pub const WILDCARD_TXT: f64 = 0.005;
 
 /// How the zones are laid out for Knot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,6 +6,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
+use super::answers::{Answers, Derived, derive};
 use super::model::*;
 use super::options::*;
 use super::plant::*;
@@ -136,6 +137,7 @@ pub(super) fn plan(opts: &UniverseOptions, layout: Layout) -> Result<Vec<Domain>
                 signing: Signing::None,
                 infra: i < INFRA.len(),
                 records: Vec::new(),
+                spf: None,
                 sector: "",
                 size: "",
             }
@@ -181,7 +183,14 @@ pub(super) fn plan(opts: &UniverseOptions, layout: Layout) -> Result<Vec<Domain>
         for (i, alg) in deal(&island_set, &algs) {
             doms[i].signing = Signing::Island(alg);
         }
-        let secure_set = take(secure, &mut pool);
+        // mailhost-a, the DANE provider, signs its zone: its TLSA records are
+        // usable (RFC 7672 §2.2) for customers whose own MX RRset validates.
+        let mut secure_set = take(secure.saturating_sub(1), &mut pool);
+        if secure > 0
+            && let Some(i) = doms.iter().position(|d| d.label == MAILHOST_A)
+        {
+            secure_set.push(i);
+        }
         for (i, alg) in deal(&secure_set, &algs) {
             doms[i].signing = Signing::Secure(alg);
         }
@@ -248,12 +257,28 @@ pub(super) fn plan(opts: &UniverseOptions, layout: Layout) -> Result<Vec<Domain>
             Health::NxDomain => {
                 d.truth = Truth::blank(&d.name, &tld, d.ns.clone(), "nxdomain", "absent");
             }
+            // The Extended DNS Errors (RFC 8914) measured from Unbound 1.17.1
+            // with `ede: yes` on the DNSKEY query (datasets/README.md): none
+            // for a lame delegation (SERVFAIL without EDE when the name server
+            // has no address; no answer at all within minutes when it is
+            // silent, so the client times out).
             Health::LameNoAddr | Health::LameDead => {
                 d.truth = Truth::blank(&d.name, &tld, d.ns.clone(), "error", "error");
+                d.truth.dnssec_reason = Some("unspecified".into());
             }
+            // A DS that matches no DNSKEY: EDE 9 "DNSKEY Missing"; signatures
+            // expired: EDE 7 "Signature Expired".
             Health::BogusDs | Health::Expired => {
                 d.truth = Truth::blank(&d.name, &tld, d.ns.clone(), "error", "error");
                 d.truth.dnssec_status = "bogus".into();
+                d.truth.dnssec_reason = Some(
+                    if d.health == Health::BogusDs {
+                        "dnskey_missing"
+                    } else {
+                        "signature_expired"
+                    }
+                    .into(),
+                );
             }
         }
         match d.signing {
@@ -311,32 +336,23 @@ pub(super) fn plan(opts: &UniverseOptions, layout: Layout) -> Result<Vec<Domain>
     dmarc_set.extend(no_spf_set.iter().rev().take(remaining).copied());
     dmarc_set.shuffle(&mut rng);
 
-    let (targets, _) = spf_targets(&tld);
-
     // Parked: RFC 7505 null MX, `v=spf1 -all`, DMARC p=reject.
     for &i in &parked {
         let d = &mut doms[i];
         d.add("@", "MX", "0 .");
         d.truth.mx_status = "null_mx".into();
-        plant_spf_text(d, "v=spf1 -all", &targets);
-        plant_dmarc(
-            d,
-            "v=DMARC1; p=reject",
-            Some("reject"),
-            None,
-            None,
-            None,
-            None,
-            vec![],
-            vec![],
-            None,
-        );
+        plant_spf_text(d, "v=spf1 -all");
+        plant_reject_dmarc(d);
         d.truth.parked = true;
     }
 
-    // MX for everyone else resolvable.
+    // MX for everyone else resolvable (dealt over its own order, so that it is
+    // independent of SPF), and a web server at most apexes (what an SPF `a`
+    // finds, RFC 7208 §5.3).
+    let mut mx_order = others.clone();
+    mx_order.shuffle(&mut rng);
     let mx_plan = deal(
-        &others,
+        &mx_order,
         &[
             (MxKind::OwnSingle, 33.0),
             (MxKind::OwnTwo, 10.0),
@@ -349,12 +365,20 @@ pub(super) fn plan(opts: &UniverseOptions, layout: Layout) -> Result<Vec<Domain>
         ],
     );
     for (i, kind) in mx_plan {
-        plant_mx(&mut doms[i], kind, &tld, &mut rng);
+        let secure = doms[i].secure();
+        plant_mx(&mut doms[i], kind, &tld, secure, &mut rng);
+    }
+    for &i in &others {
+        if rng.random_bool(0.7) {
+            doms[i].add("@", "A", "127.0.0.1");
+        }
     }
 
-    // SPF.
+    // SPF, dealt over its own order so that the kind is independent of DMARC.
+    let mut spf_order = spf_set.clone();
+    spf_order.shuffle(&mut rng);
     let spf_plan = deal(
-        &spf_set,
+        &spf_order,
         &[
             (SpfKind::MxOnly, 20.0),
             (SpfKind::AMx, 12.0),
@@ -362,12 +386,17 @@ pub(super) fn plan(opts: &UniverseOptions, layout: Layout) -> Result<Vec<Domain>
             (SpfKind::ProviderB, 12.0),
             (SpfKind::Ip4Neutral, 5.0),
             (SpfKind::Bulk, 6.0),
-            (SpfKind::Redirect, 4.0),
+            (SpfKind::Redirect, 2.5),
+            (SpfKind::RedirectOwn, 1.5),
+            (SpfKind::Reject, 3.0),
             (SpfKind::PassAll, 1.5),
             (SpfKind::Combined, 12.0),
             (SpfKind::LongSplit, 2.5),
+            (SpfKind::VoidAOne, 1.0),
             (SpfKind::Multiple, 2.0),
             (SpfKind::OverLimit, 2.0),
+            (SpfKind::VoidA, 1.0),
+            (SpfKind::MxPool, 0.5),
             (SpfKind::SyntaxMoo, 0.8),
             (SpfKind::SyntaxBareInclude, 0.7),
             (SpfKind::IncludeNoSpf, 0.8),
@@ -375,7 +404,7 @@ pub(super) fn plan(opts: &UniverseOptions, layout: Layout) -> Result<Vec<Domain>
         ],
     );
     for (i, kind) in spf_plan {
-        plant_spf(&mut doms[i], kind, &tld, &targets, &mut rng);
+        plant_spf(&mut doms[i], kind, &tld, &mut rng);
     }
     let no_spf_plan = deal(
         &no_spf_set,
@@ -397,22 +426,25 @@ pub(super) fn plan(opts: &UniverseOptions, layout: Layout) -> Result<Vec<Domain>
         }
     }
 
-    // DMARC.
+    // DMARC: every domain of the set publishes a record, valid or invalid.
     let dmarc_plan = deal(
         &dmarc_set,
         &[
-            (DmarcKind::Valid, 92.0),
-            (DmarcKind::VFirstWrong, 2.5),
-            (DmarcKind::LeadingSpace, 2.0),
-            (DmarcKind::Unrelated, 1.5),
+            (DmarcKind::Valid, 91.0),
+            (DmarcKind::Stray, 3.0),
             (DmarcKind::Multiple, 2.0),
+            (DmarcKind::BareRua, 1.5),
+            (DmarcKind::AdkimRelaxed, 1.5),
+            (DmarcKind::InvalidP, 1.0),
         ],
     );
-    let valid_dmarc: Vec<usize> = dmarc_plan
+    let mut valid_dmarc: Vec<usize> = dmarc_plan
         .iter()
-        .filter(|(_, k)| *k == DmarcKind::Valid)
+        .filter(|(_, k)| matches!(k, DmarcKind::Valid | DmarcKind::Stray))
         .map(|(i, _)| *i)
         .collect();
+    // Policies independent of the kind (the plan lists kinds in order).
+    valid_dmarc.shuffle(&mut rng);
     let policies = deal(
         &valid_dmarc,
         &[
@@ -440,19 +472,74 @@ pub(super) fn plan(opts: &UniverseOptions, layout: Layout) -> Result<Vec<Domain>
     for (i, kind) in dmarc_plan {
         let d = &mut doms[i];
         match kind {
-            DmarcKind::Valid => {
+            DmarcKind::Valid | DmarcKind::Stray => {
                 let p = policy_of.get(&i).copied().flatten();
                 let rua = rua_of.get(&i).copied().unwrap_or(Rua::None);
                 plant_valid_dmarc(d, p, rua, &tld, &mut rng);
+                if kind == DmarcKind::Stray {
+                    // Discarded by receivers (RFC 7489 §6.6.3 step 3): still valid.
+                    let token = hex(&mut rng, 10);
+                    d.txt("_dmarc", &format!("google-site-verification={token}"));
+                }
             }
-            DmarcKind::VFirstWrong => plant_invalid_dmarc(d, &["p=reject; v=DMARC1"]),
-            DmarcKind::LeadingSpace => plant_invalid_dmarc(d, &[" v=DMARC1; p=none"]),
-            DmarcKind::Unrelated => {
-                plant_invalid_dmarc(d, &["google-site-verification=Xq3t7dmarc"])
-            }
-            DmarcKind::Multiple => {
-                plant_invalid_dmarc(d, &["v=DMARC1; p=none", "v=DMARC1; p=reject"])
-            }
+            _ => plant_invalid_dmarc(d, kind),
+        }
+    }
+
+    // Wildcards, as parking and some DNS hosters publish them: `* A` at
+    // domains that send no mail; `* A` + `* TXT "v=spf1 -all"` at some that
+    // publish `v=spf1 -all`. The wildcard answers at `_domainkey` (DKIM hint
+    // `unknown`) and, for the TXT one, at `_dmarc`, `_mta-sts`, `_smtp._tls`
+    // with an SPF record that is no DMARC, MTA-STS or TLS-RPT record (absent).
+    let no_dmarc_name = |d: &Domain| !d.records.iter().any(|r| r.owner == "_dmarc");
+    let mut order = others.clone();
+    order.shuffle(&mut rng);
+    let wild_a: Vec<usize> = order
+        .iter()
+        .copied()
+        .filter(|&i| {
+            let d = &doms[i];
+            !d.infra
+                && d.truth.spf_status == "absent"
+                && d.spf.is_none()
+                && no_dmarc_name(d)
+                && matches!(d.truth.mx_status.as_str(), "absent" | "null_mx")
+        })
+        .take(share(n, WILDCARD_A))
+        .collect();
+    let wild_txt: Vec<usize> = order
+        .iter()
+        .copied()
+        .filter(|&i| {
+            let d = &doms[i];
+            !d.infra && d.spf.as_deref() == Some("v=spf1 -all") && no_dmarc_name(d)
+        })
+        .take(share(n, WILDCARD_TXT))
+        .collect();
+    for &i in &wild_a {
+        doms[i].add("*", "A", "127.0.0.3");
+    }
+    for &i in &wild_txt {
+        doms[i].add("*", "A", "127.0.0.3");
+        doms[i].txt("*", "v=spf1 -all");
+    }
+    let wild: HashSet<usize> = wild_a.iter().chain(&wild_txt).copied().collect();
+
+    // DMARC look-alikes at domains without DMARC: discarded, `absent`.
+    let mut order: Vec<usize> = others
+        .iter()
+        .copied()
+        .filter(|i| !wild.contains(i) && no_dmarc_name(&doms[*i]))
+        .collect();
+    order.shuffle(&mut rng);
+    let mut it = order.iter().copied();
+    for (count, kind) in [
+        (share(n, 0.002), DmarcLookAlike::VFirstWrong),
+        (share(n, 0.0016), DmarcLookAlike::LeadingSpace),
+        (share(n, 0.0012), DmarcLookAlike::Unrelated),
+    ] {
+        for i in it.by_ref().take(count) {
+            plant_dmarc_look_alike(&mut doms[i], kind);
         }
     }
 
@@ -488,6 +575,9 @@ pub(super) fn plan(opts: &UniverseOptions, layout: Layout) -> Result<Vec<Domain>
         (share(n, 0.022), "valid", "v=STSv1; id=20250301T120000"),
         (share(n, 0.002), "invalid", "v=STSv1;"),
         (share(n, 0.001), "invalid", "v=STSv1; id=1|v=STSv1; id=2"),
+        // RFC 8461 §3.1: the version must be followed by `;`: a look-alike,
+        // discarded.
+        (share(n, 0.001), "absent", "v=STSv1"),
     ] {
         for i in it.by_ref().take(count) {
             let d = &mut doms[i];
@@ -504,18 +594,22 @@ pub(super) fn plan(opts: &UniverseOptions, layout: Layout) -> Result<Vec<Domain>
         (share(n, 0.027), "valid", 0),
         (share(n, 0.002), "invalid", 1),
         (share(n, 0.001), "invalid", 2),
+        // RFC 8460 §3: `v=TLSRPTv1` then `;`: a look-alike, discarded.
+        (share(n, 0.001), "absent", 3),
     ] {
         for i in it.by_ref().take(count) {
             let d = &mut doms[i];
             let text = match kind {
                 0 => format!("v=TLSRPTv1; rua=mailto:tlsrpt@{}", d.name),
                 1 => format!("v=TLSRPTv1; rua=ftp://reports.{}/tls", d.name),
-                _ => "v=TLSRPTv1;".to_owned(),
+                2 => "v=TLSRPTv1;".to_owned(),
+                _ => "v=TLSRPTv1".to_owned(),
             };
             d.txt("_smtp._tls", &text);
             d.truth.tlsrpt_status = status.into();
         }
     }
+    // DKIM: the hint is derived from the served names below (`answers`).
     let mut order: Vec<usize> = healthy.clone();
     order.shuffle(&mut rng);
     let mut it = order.iter().copied();
@@ -532,18 +626,16 @@ pub(super) fn plan(opts: &UniverseOptions, layout: Layout) -> Result<Vec<Domain>
             } else {
                 d.txt("_domainkey", "o=~");
             }
-            d.truth.dkim_status = "likely".into();
         }
     }
 
     // Infrastructure records customers point at.
-    let (_, infra_txt) = spf_targets(&tld);
     let idx: HashMap<String, usize> = doms
         .iter()
         .enumerate()
         .map(|(i, d)| (d.label.clone(), i))
         .collect();
-    for (label, owner, text) in infra_txt {
+    for (label, owner, text) in infra_spf(&tld) {
         if let Some(&i) = idx.get(label) {
             doms[i].txt(owner, &text);
         }
@@ -569,6 +661,19 @@ pub(super) fn plan(opts: &UniverseOptions, layout: Layout) -> Result<Vec<Domain>
                 d.add(rel, "A", addr);
             }
         }
+    }
+
+    // Columns that depend on how the records combine: SPF (the walk reaches
+    // other zones), DKIM hint (wildcards), DANE (where each zone is signed).
+    let derived: Vec<(usize, Derived)> = {
+        let answers = Answers::new(&doms, &tld);
+        healthy
+            .iter()
+            .map(|&i| (i, derive(&doms[i], &answers)))
+            .collect()
+    };
+    for (i, d) in derived {
+        d.apply(&mut doms[i]);
     }
 
     // Sectors: enforced DMARC leans to finance and government, parked to micro.

@@ -39,6 +39,7 @@ pub struct Truth {
     pub dmarc_rua_authorized: Option<bool>,
     pub dnssec_status: String,
     pub dnssec_algorithms: Vec<u8>,
+    pub dnssec_reason: Option<String>,
     pub bimi_status: String,
     pub bimi_logo: Option<String>,
     pub bimi_authority: Option<String>,
@@ -88,6 +89,7 @@ impl Truth {
             }
             .to_owned(),
             dnssec_algorithms: Vec::new(),
+            dnssec_reason: None,
             bimi_status: status.to_owned(),
             bimi_logo: None,
             bimi_authority: None,
@@ -127,7 +129,7 @@ pub(super) fn summary(
     let n = truths.len();
     let mut counts: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
     for t in truths {
-        let cols: [(&str, String); 13] = [
+        let cols: [(&str, String); 14] = [
             ("resolution", t.resolution.clone()),
             ("mx_status", t.mx_status.clone()),
             ("spf_status", t.spf_status.clone()),
@@ -141,6 +143,10 @@ pub(super) fn summary(
                 t.dmarc_p.clone().unwrap_or_else(|| "null".into()),
             ),
             ("dnssec_status", t.dnssec_status.clone()),
+            (
+                "dnssec_reason",
+                t.dnssec_reason.clone().unwrap_or_else(|| "null".into()),
+            ),
             ("bimi_status", t.bimi_status.clone()),
             ("mta_sts_status", t.mta_sts_status.clone()),
             ("tlsrpt_status", t.tlsrpt_status.clone()),
@@ -164,10 +170,10 @@ pub(super) fn summary(
         }
     };
     let mut headline = BTreeMap::new();
-    let enforcing = |t: &Truth| {
-        t.dmarc_status == "valid" && matches!(t.dmarc_p.as_deref(), Some("quarantine" | "reject"))
-    };
-    let rows: [(&str, f64); 12] = [
+    // DESIGN.md "Statistics": the policy receivers apply, whatever else in the
+    // record is broken.
+    let enforcing = |t: &Truth| matches!(t.dmarc_p.as_deref(), Some("quarantine" | "reject"));
+    let rows: [(&str, f64); 13] = [
         (
             "spf_present_pct",
             pct(&|t| matches!(t.spf_status.as_str(), "valid" | "invalid")),
@@ -182,6 +188,7 @@ pub(super) fn summary(
         ("dmarc_enforcing_pct", pct(&enforcing)),
         ("dmarc_error_pct", pct(&|t| t.dmarc_status == "error")),
         ("dnssec_secure_pct", pct(&|t| t.dnssec_status == "secure")),
+        ("dane_valid_pct", pct(&|t| t.dane_status == "valid")),
         ("null_mx_pct", pct(&|t| t.mx_status == "null_mx")),
         ("parked_pct", pct(&|t| t.parked)),
         ("resolution_error_pct", pct(&|t| t.resolution == "error")),
