@@ -675,6 +675,11 @@ pub(super) fn plan(opts: &UniverseOptions, layout: Layout) -> Result<Vec<Domain>
     for (i, d) in derived {
         d.apply(&mut doms[i]);
     }
+    // Parked as the records read, not as planned: the kinds are dealt
+    // independently, so a domain can combine the three by chance.
+    for d in doms.iter_mut() {
+        d.truth.parked = reads_parked(&d.truth);
+    }
 
     // Sectors: enforced DMARC leans to finance and government, parked to micro.
     for d in doms.iter_mut() {
@@ -695,6 +700,17 @@ pub(super) fn plan(opts: &UniverseOptions, layout: Layout) -> Result<Vec<Domain>
         };
     }
     Ok(doms)
+}
+
+/// RFC 7505 §4 and the M3AAWG parked-domain advice: a null MX, `v=spf1 -all`
+/// and nothing else, and a DMARC policy of `reject` as receivers apply it.
+fn reads_parked(t: &Truth) -> bool {
+    let spf_rejects_all = t.spf_status == "valid"
+        && t.spf_record.as_deref().is_some_and(|r| {
+            let terms: Vec<String> = r.split_whitespace().map(str::to_ascii_lowercase).collect();
+            terms == ["v=spf1", "-all"]
+        });
+    t.mx_status == "null_mx" && spf_rejects_all && t.dmarc_p.as_deref() == Some("reject")
 }
 
 /// The truth [`generate`](super::generate) would write for `opts`, sorted by domain, without

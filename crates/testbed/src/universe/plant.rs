@@ -449,11 +449,12 @@ pub(super) fn plant_invalid_dmarc(d: &mut Domain, kind: DmarcKind) {
             vec![],
         ),
         // `rua` must hold URIs (RFC 7489 §6.4 dmarc-uri): a bare address is a
-        // malformed tag, dropped; the policy stands.
+        // malformed tag, dropped; the policy stands. `dmarc_rua` still lists
+        // it: the column holds the URIs as published (DESIGN.md).
         DmarcKind::BareRua => (
             vec![format!("v=DMARC1; p=reject; rua=dmarc@{}", d.name)],
             Some("reject"),
-            vec![],
+            vec![format!("dmarc@{}", d.name)],
         ),
         // adkim is `r` or `s` (RFC 7489 §6.3).
         DmarcKind::AdkimRelaxed => (
@@ -599,7 +600,7 @@ mod tests {
         assert_eq!(d.truth.dmarc_rua, ["mailto:dmarc@shop.mctest"]);
         for (kind, p, rua, record) in [
             (DmarcKind::Multiple, None, 0, false),
-            (DmarcKind::BareRua, Some("reject"), 0, true),
+            (DmarcKind::BareRua, Some("reject"), 1, true),
             (DmarcKind::AdkimRelaxed, Some("quarantine"), 1, true),
             (DmarcKind::InvalidP, Some("none"), 1, true),
         ] {
