@@ -1,10 +1,11 @@
 //! Adoption figures from mailcensus scan Parquet: the library behind
 //! `mailcensus report`.
 //!
-//! The report reads one or many snapshots (`DIR/scan_date=YYYY-MM-DD/part-*.parquet`,
-//! the contract of DESIGN.md "Output contract") with a projection of the columns
-//! it needs, streaming record batches ([`read`]), and aggregates them
-//! ([`aggregate`]) into:
+//! The report reads one or many snapshots (the dataset layout, column names and
+//! types, and status vocabularies of the Parquet contract all come from
+//! `mailcensus-store`: [`mailcensus_store::layout`], [`mailcensus_store::schema`],
+//! [`mailcensus_store::vocab`]) with a projection of the columns it needs,
+//! streaming record batches ([`read`]), and aggregates them ([`aggregate`]) into:
 //!
 //! * a headline table per snapshot, with the definitions of DESIGN.md
 //!   "Statistics" ([`metrics`]): the denominator is every scanned domain, and every
@@ -38,7 +39,7 @@ use serde::Serialize;
 
 pub use aggregate::{Aggregator, SnapshotReport};
 pub use compare::Comparison;
-pub use row::{OwnedRow, Row};
+pub use row::Row;
 pub use sectors::SectorMap;
 
 /// Version of the JSON layout; bumped when a key changes meaning or goes away.
@@ -61,10 +62,31 @@ pub enum Error {
     #[error("{0}: no column `{1}`")]
     MissingColumn(PathBuf, String),
     /// A column has a type the contract does not allow.
-    #[error("column `{0}` has unexpected type {1}")]
-    ColumnType(String, String),
-    /// No snapshot (`scan_date=YYYY-MM-DD/part-*.parquet`) below the directory.
-    #[error("{0}: no scan_date=YYYY-MM-DD/part-*.parquet snapshot")]
+    #[error("{}: column `{column}` has type {found}, the contract says {expected}", path.display())]
+    ColumnType {
+        /// The file.
+        path: PathBuf,
+        /// The column.
+        column: &'static str,
+        /// Its type in the file.
+        found: String,
+        /// Its type in the contract.
+        expected: String,
+    },
+    /// A categorical column holds a value outside its vocabulary (a file of a
+    /// newer contract, or a damaged one): counting it nowhere would lower
+    /// every share silently.
+    #[error("{}: column `{column}` holds {value:?}, which is not in its vocabulary", path.display())]
+    Vocabulary {
+        /// The file.
+        path: PathBuf,
+        /// The column.
+        column: &'static str,
+        /// The value.
+        value: String,
+    },
+    /// No snapshot below the directory.
+    #[error("{}: no {} snapshot", .0.display(), mailcensus_store::layout::PATTERN)]
     NoData(PathBuf),
     /// A `--compare` date has no snapshot.
     #[error("no snapshot dated {0}")]
@@ -72,9 +94,15 @@ pub enum Error {
     /// The sector file is malformed.
     #[error("sector file: {0}")]
     Sectors(String),
+    /// A fixture description names a value outside the contract.
+    #[error("fixture: {0}")]
+    Fixture(String),
     /// JSON output failed.
     #[error("json: {0}")]
     Json(#[from] serde_json::Error),
+    /// Listing the dataset, or writing a fixture with the store's writer, failed.
+    #[error(transparent)]
+    Store(#[from] mailcensus_store::StoreError),
 }
 
 /// What to compute.
