@@ -14,7 +14,7 @@ use std::path::Path;
 use mailcensus_store::vocab::{AllQualifier, DnssecStatus, Policy, Status};
 use serde::Serialize;
 
-use crate::Error;
+use crate::ReportError;
 use crate::read::{Snapshot, for_each_row};
 use crate::row::{COMPARE_COLUMNS, Row};
 
@@ -123,7 +123,7 @@ pub struct Comparison {
 }
 
 /// Compares snapshots `a` and `b`.
-pub fn compare(a: &Snapshot, b: &Snapshot) -> Result<Comparison, Error> {
+pub fn compare(a: &Snapshot, b: &Snapshot) -> Result<Comparison, ReportError> {
     let mut before: HashMap<Box<str>, [u8; 3]> = HashMap::new();
     for_each_row(&a.files, COMPARE_COLUMNS, |r| {
         before.insert(r.domain.into(), ranks(r));
@@ -180,14 +180,14 @@ pub fn compare(a: &Snapshot, b: &Snapshot) -> Result<Comparison, Error> {
 
 /// Writes one CSV file per `(topic, change)`, `TOPIC_CHANGE.csv` with a
 /// `domain` header, into `dir`. Cells are neutralised like every CSV we write.
-pub fn export(cmp: &Comparison, dir: &Path) -> Result<Vec<std::path::PathBuf>, Error> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::Io(dir.to_path_buf(), e))?;
+pub fn export(cmp: &Comparison, dir: &Path) -> Result<Vec<std::path::PathBuf>, ReportError> {
+    std::fs::create_dir_all(dir).map_err(ReportError::io("create directory", dir))?;
     let mut written = Vec::new();
     for ((t, c), domains) in &cmp.domains {
         let path = dir.join(format!("{}_{}.csv", TOPICS[*t], CHANGES[*c]));
-        let file = std::fs::File::create(&path).map_err(|e| Error::Io(path.clone(), e))?;
+        let file = std::fs::File::create(&path).map_err(ReportError::io("create", &path))?;
         let mut w = std::io::BufWriter::new(file);
-        let io = |e| Error::Io(path.clone(), e);
+        let io = |e| ReportError::io("write", &path)(e);
         writeln!(w, "{}", mailcensus_store::schema::DOMAIN.name).map_err(io)?;
         for d in domains {
             writeln!(w, "{}", crate::render::csv::cell(d)).map_err(io)?;

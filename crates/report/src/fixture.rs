@@ -18,7 +18,7 @@ use mailcensus_store::vocab::{
 };
 use mailcensus_store::{DatasetWriter, Row, RunConfig, Shard, Summary};
 
-use crate::Error;
+use crate::ReportError;
 use crate::metrics::present;
 
 /// `scanned_at` of fixture rows: 2026-01-01T00:00:00Z.
@@ -101,12 +101,12 @@ pub fn set_dnssec(row: &mut Row, status: DnssecStatus) {
 }
 
 /// The value labelled `label` in vocabulary `T`.
-pub fn label<T: Label>(label: &str) -> Result<T, Error> {
+pub fn label<T: Label>(label: &str) -> Result<T, ReportError> {
     T::from_label(label)
-        .ok_or_else(|| Error::Fixture(format!("{label:?} is not in the vocabulary")))
+        .ok_or_else(|| ReportError::Fixture(format!("{label:?} is not in the vocabulary")))
 }
 
-fn optional<T: Label>(text: Option<&str>) -> Result<Option<T>, Error> {
+fn optional<T: Label>(text: Option<&str>) -> Result<Option<T>, ReportError> {
     text.filter(|s| !s.is_empty()).map(label).transpose()
 }
 
@@ -118,7 +118,7 @@ pub fn write_shard(
     date: &str,
     shard: Shard,
     rows: impl IntoIterator<Item = Row>,
-) -> Result<Summary, Error> {
+) -> Result<Summary, ReportError> {
     let mut writer = DatasetWriter::create(RunConfig::new(dir, date, shard, SCAN_ID))?;
     for (seq, mut row) in (0u64..).zip(rows) {
         row.seq = seq;
@@ -129,7 +129,7 @@ pub fn write_shard(
 
 /// Writes `rows` as the single shard of snapshot `date` below `dir`; returns
 /// the partition folder.
-pub fn write_snapshot(dir: &Path, date: &str, rows: &[Row]) -> Result<PathBuf, Error> {
+pub fn write_snapshot(dir: &Path, date: &str, rows: &[Row]) -> Result<PathBuf, ReportError> {
     write_shard(dir, date, Shard::SINGLE, rows.iter().cloned())?;
     Ok(mailcensus_store::partition_dir(dir, date))
 }
@@ -149,9 +149,9 @@ pub fn write_snapshot(dir: &Path, date: &str, rows: &[Row]) -> Result<PathBuf, E
 /// let r = mailcensus_report::fixture::compact("a.example spf=valid:-all:2 dmarc=valid:reject")?;
 /// assert_eq!(r.posture.spf.unwrap().all, Some(AllQualifier::Fail));
 /// assert_eq!(r.posture.dmarc.unwrap().p, Some(Policy::Reject));
-/// # Ok::<(), mailcensus_report::Error>(())
+/// # Ok::<(), mailcensus_report::ReportError>(())
 /// ```
-pub fn compact(desc: &str) -> Result<Row, Error> {
+pub fn compact(desc: &str) -> Result<Row, ReportError> {
     let mut tokens = desc.split_ascii_whitespace();
     let mut r = absent(tokens.next().unwrap_or(""));
     let list = |v: &str| -> Vec<String> {
@@ -206,7 +206,11 @@ pub fn compact(desc: &str) -> Result<Row, Error> {
             "dane" => p.dane = Some(label(first)?),
             "parked" => p.parked = first == "true",
             "err" => mark_error(&mut r),
-            other => return Err(Error::Fixture(format!("unknown key {other:?} in {desc:?}"))),
+            other => {
+                return Err(ReportError::Fixture(format!(
+                    "unknown key {other:?} in {desc:?}"
+                )));
+            }
         }
     }
     let spf = r.posture.spf.get_or_insert_with(SpfPosture::absent);

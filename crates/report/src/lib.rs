@@ -46,21 +46,39 @@ pub use sectors::SectorMap;
 pub const SCHEMA: &str = "mailcensus-report/1";
 
 /// Errors of the report.
+///
+/// A message says what the report was doing and on which file, and never
+/// repeats its `source()`'s text: a caller prints the chain, each cause once.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum Error {
+pub enum ReportError {
     /// A file or directory could not be read or written.
-    #[error("{0}: {1}")]
-    Io(PathBuf, #[source] std::io::Error),
+    #[error("cannot {action} {}", path.display())]
+    Io {
+        /// What the report was doing, e.g. "read sector file".
+        action: &'static str,
+        /// The file or directory.
+        path: PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
     /// A Parquet file could not be opened or decoded.
-    #[error("{0}: {1}")]
-    Parquet(PathBuf, #[source] parquet::errors::ParquetError),
-    /// A record batch could not be decoded.
-    #[error("{0}: {1}")]
-    Arrow(PathBuf, #[source] arrow_schema::ArrowError),
+    #[error("cannot read Parquet file {}", path.display())]
+    Parquet {
+        /// The file.
+        path: PathBuf,
+        /// The decoder's error ([`mailcensus_store::cause`] unwraps the
+        /// wrappers that would repeat an I/O error's text).
+        source: mailcensus_store::BoxError,
+    },
     /// A file lacks a column the report needs.
-    #[error("{0}: no column `{1}`")]
-    MissingColumn(PathBuf, String),
+    #[error("{}: no column `{column}`", path.display())]
+    MissingColumn {
+        /// The file.
+        path: PathBuf,
+        /// The column.
+        column: &'static str,
+    },
     /// A column has a type the contract does not allow.
     #[error("{}: column `{column}` has type {found}, the contract says {expected}", path.display())]
     ColumnType {
@@ -97,12 +115,39 @@ pub enum Error {
     /// A fixture description names a value outside the contract.
     #[error("fixture: {0}")]
     Fixture(String),
-    /// JSON output failed.
-    #[error("json: {0}")]
+    /// Encoding the JSON report failed.
+    #[error("cannot encode the report as JSON")]
     Json(#[from] serde_json::Error),
-    /// Listing the dataset, or writing a fixture with the store's writer, failed.
+    /// Listing the dataset, or writing a fixture with the store's writer,
+    /// failed (the store's own message and causes).
     #[error(transparent)]
     Store(#[from] mailcensus_store::StoreError),
+}
+
+impl ReportError {
+    /// An I/O error while doing `action` on `path`.
+    pub(crate) fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+    ) -> impl FnOnce(std::io::Error) -> ReportError {
+        let path = path.into();
+        move |source| ReportError::Io {
+            action,
+            path,
+            source,
+        }
+    }
+
+    /// A Parquet or Arrow error while reading `path`.
+    pub(crate) fn parquet<E: Into<mailcensus_store::BoxError>>(
+        path: impl Into<PathBuf>,
+    ) -> impl FnOnce(E) -> ReportError {
+        let path = path.into();
+        move |error| ReportError::Parquet {
+            path,
+            source: mailcensus_store::cause(error),
+        }
+    }
 }
 
 /// What to compute.
@@ -173,7 +218,7 @@ pub struct Report {
 }
 
 /// Reads the snapshots below `dir` and computes the report.
-pub fn build(dir: &Path, opts: &Options) -> Result<Report, Error> {
+pub fn build(dir: &Path, opts: &Options) -> Result<Report, ReportError> {
     let snaps = read::discover(dir)?;
     let mut snapshots = Vec::with_capacity(snaps.len());
     let mut rows_read = 0;
@@ -188,7 +233,7 @@ pub fn build(dir: &Path, opts: &Options) -> Result<Report, Error> {
                 snaps
                     .iter()
                     .find(|s| s.date == d)
-                    .ok_or_else(|| Error::NoSnapshot(d.to_string()))
+                    .ok_or_else(|| ReportError::NoSnapshot(d.to_string()))
             };
             let c = compare::compare(find(a)?, find(b)?)?;
             rows_read += 2 * c.common + c.only_a + c.only_b;

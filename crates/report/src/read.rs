@@ -27,7 +27,7 @@ use mailcensus_store::vocab::Label;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-use crate::Error;
+use crate::ReportError as Error;
 use crate::row::Row;
 
 /// One snapshot: a scan date and its complete Parquet parts.
@@ -260,9 +260,9 @@ pub fn for_each_row(
 ) -> Result<u64, Error> {
     let mut rows = 0u64;
     for path in files {
-        let file = File::open(path).map_err(|e| Error::Io(path.clone(), e))?;
-        let builder = ParquetRecordBatchReaderBuilder::try_new(file)
-            .map_err(|e| Error::Parquet(path.clone(), e))?;
+        let file = File::open(path).map_err(Error::io("open", path))?;
+        let builder =
+            ParquetRecordBatchReaderBuilder::try_new(file).map_err(Error::parquet(path))?;
         let schema = builder.parquet_schema();
         // Top-level column index by name; a list column spans several leaves,
         // so match on the root of each leaf's path.
@@ -276,16 +276,21 @@ pub fn for_each_row(
                 .map(|(i, _)| schema.get_column_root_idx(i));
             match found {
                 Some(root) => roots.push(root),
-                None => return Err(Error::MissingColumn(path.clone(), column.name.to_string())),
+                None => {
+                    return Err(Error::MissingColumn {
+                        path: path.clone(),
+                        column: column.name,
+                    });
+                }
             }
         }
         let mask = ProjectionMask::roots(schema, roots);
         let reader = builder
             .with_projection(mask)
             .build()
-            .map_err(|e| Error::Parquet(path.clone(), e))?;
+            .map_err(Error::parquet(path))?;
         for batch in reader {
-            let batch = batch.map_err(|e| Error::Arrow(path.clone(), e))?;
+            let batch = batch.map_err(Error::parquet(path))?;
             let c = Columns::new(path, &batch)?;
             // Reused per row; they borrow from this batch, so they live with it.
             let (mut ns, mut mx, mut rua) = (Vec::new(), Vec::new(), Vec::new());

@@ -6,7 +6,7 @@ pub mod html;
 pub mod markdown;
 
 use crate::aggregate::{Distribution, SnapshotReport};
-use crate::{Error, Report};
+use crate::{Report, ReportError};
 
 /// Output format of the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,7 +23,7 @@ pub enum Format {
 }
 
 /// Renders the report.
-pub fn render(report: &Report, format: Format) -> Result<String, Error> {
+pub fn render(report: &Report, format: Format) -> Result<String, ReportError> {
     Ok(match format {
         Format::Markdown => markdown::render(report),
         Format::Html => html::render(report),
