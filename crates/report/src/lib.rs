@@ -17,7 +17,8 @@
 //! * trends across snapshots and a two-date comparison ([`compare`]).
 //!
 //! [`render`] writes it as Markdown, one self-contained HTML file with inline SVG
-//! charts ([`svg`]), CSV (formula-injection safe) or JSON (every figure, stable keys).
+//! charts ([`render::svg`]), CSV (formula-injection safe) or JSON (every figure,
+//! stable keys).
 //!
 //! Everything that came from DNS (TXT content, host names) is attacker-controlled:
 //! renderers escape it for their format.
@@ -31,7 +32,6 @@ pub mod read;
 pub mod render;
 pub mod row;
 pub mod sectors;
-pub mod svg;
 
 use std::path::{Path, PathBuf};
 

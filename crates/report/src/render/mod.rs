@@ -1,9 +1,13 @@
 //! Output formats. Each renderer escapes DNS-derived text for its own syntax:
-//! HTML entities, Markdown punctuation, CSV formula prefixes.
+//! HTML and SVG entities ([`markup`]), Markdown punctuation, CSV formula
+//! prefixes. [`html`] draws its charts with [`svg`]; modules depend one way
+//! (html → svg → markup).
 
 pub mod csv;
 pub mod html;
 pub mod markdown;
+pub mod markup;
+pub mod svg;
 
 use crate::aggregate::{Distribution, SnapshotReport};
 use crate::{Report, ReportError};
