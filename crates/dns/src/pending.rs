@@ -6,7 +6,9 @@
 //! again, and the older query's cleanup must not touch the newer one. Ids
 //! given up recently are remembered, so an answer that still comes is
 //! counted late rather than unsolicited. UDP sockets and TCP connections
-//! both keep one such table.
+//! both keep one such table, of the same [`Pending`] records registered the
+//! same way ([`PendingTable::register`]); they differ only in the peer an
+//! answer must come from and in which ids they may draw ([`Draw`]).
 
 use std::collections::HashMap;
 use std::collections::VecDeque;

@@ -3,7 +3,7 @@
 //!
 //! The report reads one or many snapshots (the dataset layout, column names and
 //! types, and status vocabularies of the Parquet contract all come from
-//! `mailcensus-store`: [`mailcensus_store::layout`], [`mailcensus_store::schema`],
+//! `mailcensus-store`: [`mailcensus_store::layout`], [`mod@mailcensus_store::schema`],
 //! [`mailcensus_store::vocab`]) with a projection of the columns it needs,
 //! streaming record batches ([`read`]), and aggregates them ([`aggregate`]) into:
 //!

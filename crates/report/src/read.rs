@@ -6,7 +6,7 @@
 //! projection mask by column name and streamed batch by batch: memory stays
 //! bounded by one record batch whatever the size of the snapshot.
 //!
-//! Column names and types come from [`mailcensus_store::schema`]; a categorical
+//! Column names and types come from [`mod@mailcensus_store::schema`]; a categorical
 //! column's text is read into its posture type ([`mailcensus_store::vocab`]),
 //! and a value outside the vocabulary is an error, not a row that counts
 //! nowhere.

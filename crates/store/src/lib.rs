@@ -11,7 +11,7 @@
 //! ```
 //!
 //! The store is the one description of that contract, for writers and readers
-//! alike: [`schema`] names every column with its type and nullability (one
+//! alike: [`mod@schema`] names every column with its type and nullability (one
 //! constant per column, e.g. [`schema::SPF_STATUS`]), [`layout`] builds and
 //! parses the file and folder names, and [`vocab`] maps the categorical
 //! columns' labels to the posture types and back. The report, its fixtures and
