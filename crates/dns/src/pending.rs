@@ -103,12 +103,6 @@ impl<Peer> PendingTable<Peer> {
         }
     }
 
-    fn token(&mut self) -> u64 {
-        let token = self.next_token;
-        self.next_token = token.wrapping_add(1);
-        token
-    }
-
     /// Registers a query under a random id (RFC 5452 §4.3), the first of
     /// `draws` draws that `draw` allows; returns the id, the registration's
     /// token and the reply channel. `None` when every draw was taken (the
@@ -126,18 +120,28 @@ impl<Peer> PendingTable<Peer> {
                 Draw::NotOutstanding => !self.pending.contains_key(&id),
                 Draw::Unused => self.is_free(id),
             })?;
-        let token = self.token();
-        let (tx, rx) = oneshot::channel();
-        self.pending.insert(
-            id,
-            Pending {
-                peer,
-                question,
-                token,
-                tx,
-            },
-        );
+        let (token, rx) = self.insert(id, peer, question);
         Some((id, token, rx))
+    }
+
+    /// Registers a query under `id`, replacing any there.
+    fn insert(
+        &mut self,
+        id: u16,
+        peer: Peer,
+        question: Question,
+    ) -> (u64, oneshot::Receiver<Reply>) {
+        let token = self.next_token;
+        self.next_token = token.wrapping_add(1);
+        let (tx, rx) = oneshot::channel();
+        let pending = Pending {
+            peer,
+            question,
+            token,
+            tx,
+        };
+        self.pending.insert(id, pending);
+        (token, rx)
     }
 
     /// Registers a query under `id` whatever was there, as if a random draw
@@ -150,18 +154,7 @@ impl<Peer> PendingTable<Peer> {
         peer: Peer,
         question: Question,
     ) -> (u64, oneshot::Receiver<Reply>) {
-        let token = self.token();
-        let (tx, rx) = oneshot::channel();
-        self.pending.insert(
-            id,
-            Pending {
-                peer,
-                question,
-                token,
-                tx,
-            },
-        );
-        (token, rx)
+        self.insert(id, peer, question)
     }
 
     /// The query outstanding under `id`.

@@ -7,16 +7,13 @@
 
 use std::path::{Path, PathBuf};
 
-use mailcensus_store::posture::Posture;
 use mailcensus_store::posture::bimi::BimiPosture;
 use mailcensus_store::posture::dmarc::DmarcPosture;
 use mailcensus_store::posture::dnssec::DnssecPosture;
 use mailcensus_store::posture::mx::MxPosture;
 use mailcensus_store::posture::spf::SpfPosture;
-use mailcensus_store::vocab::{
-    AllQualifier, BimiStatus, DkimStatus, DnssecStatus, Label, MxStatus, Policy, Resolution, Status,
-};
-use mailcensus_store::{DatasetWriter, Row, RunConfig, Shard, Summary};
+use mailcensus_store::vocab::{AllQualifier, DnssecStatus, Label, MxStatus, Policy};
+use mailcensus_store::{DatasetWriter, Row, RunConfig, Shard, Summary, sample};
 
 use crate::ReportError;
 use crate::metrics::present;
@@ -36,19 +33,7 @@ pub fn absent(domain: &str) -> Row {
         suffix: domain.rsplit('.').next().unwrap_or("").to_string(),
         ns_hosts: Vec::new(),
         scanned_at_ms: SCANNED_AT_MS,
-        posture: Posture {
-            resolution: Resolution::Ok,
-            mx: Some(MxPosture::absent()),
-            spf: Some(SpfPosture::absent()),
-            dmarc: Some(DmarcPosture::absent()),
-            dnssec: Some(DnssecPosture::insecure()),
-            bimi: Some(BimiPosture::absent()),
-            mta_sts: Some(Status::Absent),
-            tlsrpt: Some(Status::Absent),
-            dkim: Some(DkimStatus::Absent),
-            dane: Some(Status::Absent),
-            parked: false,
-        },
+        posture: sample::absent_posture(),
         queries: 9,
         elapsed_ms: 1,
     }
@@ -57,33 +42,7 @@ pub fn absent(domain: &str) -> Row {
 /// Marks `row` as a domain whose resolution failed: `resolution` and every
 /// probe's status are `error` (a failure is never absence).
 pub fn mark_error(row: &mut Row) {
-    let p = &mut row.posture;
-    p.resolution = Resolution::Error;
-    p.mx = Some(MxPosture {
-        status: MxStatus::Error,
-        hosts: Vec::new(),
-    });
-    p.spf = Some(SpfPosture {
-        status: Status::Error,
-        ..SpfPosture::absent()
-    });
-    p.dmarc = Some(DmarcPosture {
-        status: Status::Error,
-        ..DmarcPosture::absent()
-    });
-    p.dnssec = Some(DnssecPosture {
-        status: DnssecStatus::Error,
-        ..DnssecPosture::insecure()
-    });
-    p.bimi = Some(BimiPosture {
-        status: BimiStatus::Error,
-        ..BimiPosture::absent()
-    });
-    p.mta_sts = Some(Status::Error);
-    p.tlsrpt = Some(Status::Error);
-    p.dkim = Some(DkimStatus::Error);
-    p.dane = Some(Status::Error);
-    p.parked = false;
+    row.posture = sample::error_posture();
 }
 
 /// Sets the DNSSEC status, with the algorithm list a scan gives it: one

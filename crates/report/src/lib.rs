@@ -126,14 +126,10 @@ pub enum ReportError {
 
 impl ReportError {
     /// An I/O error while doing `action` on `path`.
-    pub(crate) fn io(
-        action: &'static str,
-        path: impl Into<PathBuf>,
-    ) -> impl FnOnce(std::io::Error) -> ReportError {
-        let path = path.into();
-        move |source| ReportError::Io {
+    pub(crate) fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Self {
+        move |source| Self::Io {
+            path: path.to_path_buf(),
             action,
-            path,
             source,
         }
     }

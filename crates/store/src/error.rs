@@ -138,14 +138,11 @@ pub fn cause(error: impl Into<BoxError>) -> BoxError {
 
 /// The error and its causes on one line, `error: cause: cause…`.
 pub fn chain_text(error: &(dyn StdError + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
+    let causes = std::iter::successors(Some(error), |e| (*e).source());
+    causes
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(": ")
 }
 
 /// The store's result type.

@@ -35,77 +35,75 @@ use crate::servers::{
     read_trust_anchors, top_labels,
 };
 
-/// Tuning of a detached testbed; [`Settings::from_env`] reads the knobs of
-/// `scripts/testbed.sh`.
+/// How a detached testbed's servers are started. The zones, the stub zones,
+/// the trust anchors and Unbound's upstream come from the zones directory
+/// and from Knot; [`Settings::from_env`] applies the knobs of
+/// `scripts/testbed.sh` to the rest.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
-    /// `KNOT_PORT`: Knot's port instead of a free one.
-    pub knot_port: Option<u16>,
-    /// `UNBOUND_PORT`: Unbound's port instead of a free one.
-    pub unbound_port: Option<u16>,
-    /// `KNOT_UDP_WORKERS` (2).
-    pub knot_udp_workers: usize,
-    /// `UNBOUND_THREADS` (1).
-    pub unbound_threads: usize,
-    /// `UNBOUND_MSG_CACHE_MB` (64).
-    pub unbound_msg_cache_mb: usize,
-    /// `UNBOUND_RRSET_CACHE_MB` (128).
-    pub unbound_rrset_cache_mb: usize,
-    /// `KNOT_LOAD_TIMEOUT` in seconds (300): how long Knot may take to load
-    /// every zone.
-    pub knot_load_timeout: Duration,
+    /// Knot's options.
+    pub knot: KnotOptions,
+    /// Unbound's options.
+    pub unbound: UnboundOptions,
 }
 
 impl Default for Settings {
+    /// The servers' defaults, in process groups of their own, with 300 s for
+    /// Knot to load every zone (a large universe takes a while).
     fn default() -> Self {
-        let knot = KnotOptions::default();
-        let unbound = UnboundOptions::new(SocketAddr::from(([127, 0, 0, 1], 0)));
         Settings {
-            knot_port: None,
-            unbound_port: None,
-            knot_udp_workers: knot.udp_workers,
-            unbound_threads: unbound.threads,
-            unbound_msg_cache_mb: unbound.msg_cache_mb,
-            unbound_rrset_cache_mb: unbound.rrset_cache_mb,
-            knot_load_timeout: Duration::from_secs(300),
+            knot: KnotOptions {
+                ready_timeout: Duration::from_secs(300),
+                own_process_group: true,
+                ..KnotOptions::default()
+            },
+            unbound: UnboundOptions {
+                own_process_group: true,
+                ..UnboundOptions::new(SocketAddr::from(([127, 0, 0, 1], 0)))
+            },
         }
     }
 }
 
+fn number<T: std::str::FromStr>(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &str,
+) -> Result<Option<T>, TestbedError> {
+    match var(name).filter(|v| !v.trim().is_empty()) {
+        None => Ok(None),
+        Some(v) => v
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| TestbedError::Invalid(format!("{name}={v:?} is not a number"))),
+    }
+}
+
 impl Settings {
-    /// The defaults, overridden by the environment variables named on each
-    /// field; a variable that is set but not a number is an error.
+    /// The defaults, overridden by `KNOT_PORT`, `UNBOUND_PORT` (fixed ports
+    /// instead of free ones), `KNOT_UDP_WORKERS`, `UNBOUND_THREADS`,
+    /// `UNBOUND_MSG_CACHE_MB`, `UNBOUND_RRSET_CACHE_MB` and
+    /// `KNOT_LOAD_TIMEOUT` (seconds); a variable that is set but not a number
+    /// is an error.
     pub fn from_env() -> Result<Self, TestbedError> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
     fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Self, TestbedError> {
-        fn number<T: std::str::FromStr>(
-            var: &impl Fn(&str) -> Option<String>,
-            name: &str,
-        ) -> Result<Option<T>, TestbedError> {
-            match var(name).filter(|v| !v.trim().is_empty()) {
-                None => Ok(None),
-                Some(v) => v
-                    .trim()
-                    .parse()
-                    .map(Some)
-                    .map_err(|_| TestbedError::Invalid(format!("{name}={v:?} is not a number"))),
-            }
+        let mut s = Settings::default();
+        let (knot, unbound) = (&mut s.knot, &mut s.unbound);
+        knot.port = number(&var, "KNOT_PORT")?.or(knot.port);
+        unbound.port = number(&var, "UNBOUND_PORT")?.or(unbound.port);
+        knot.udp_workers = number(&var, "KNOT_UDP_WORKERS")?.unwrap_or(knot.udp_workers);
+        unbound.threads = number(&var, "UNBOUND_THREADS")?.unwrap_or(unbound.threads);
+        unbound.msg_cache_mb =
+            number(&var, "UNBOUND_MSG_CACHE_MB")?.unwrap_or(unbound.msg_cache_mb);
+        unbound.rrset_cache_mb =
+            number(&var, "UNBOUND_RRSET_CACHE_MB")?.unwrap_or(unbound.rrset_cache_mb);
+        if let Some(secs) = number(&var, "KNOT_LOAD_TIMEOUT")? {
+            knot.ready_timeout = Duration::from_secs(secs);
         }
-        let d = Settings::default();
-        Ok(Settings {
-            knot_port: number(&var, "KNOT_PORT")?,
-            unbound_port: number(&var, "UNBOUND_PORT")?,
-            knot_udp_workers: number(&var, "KNOT_UDP_WORKERS")?.unwrap_or(d.knot_udp_workers),
-            unbound_threads: number(&var, "UNBOUND_THREADS")?.unwrap_or(d.unbound_threads),
-            unbound_msg_cache_mb: number(&var, "UNBOUND_MSG_CACHE_MB")?
-                .unwrap_or(d.unbound_msg_cache_mb),
-            unbound_rrset_cache_mb: number(&var, "UNBOUND_RRSET_CACHE_MB")?
-                .unwrap_or(d.unbound_rrset_cache_mb),
-            knot_load_timeout: number(&var, "KNOT_LOAD_TIMEOUT")?
-                .map_or(d.knot_load_timeout, Duration::from_secs),
-        })
+        Ok(s)
     }
 }
 
@@ -346,22 +344,13 @@ pub fn start(zones: &Path, state: &Path, settings: &Settings) -> Result<Started,
     stop(&state)?;
 
     let list = ZoneSpec::read_list(&zones)?;
-    let knot_options = KnotOptions {
-        udp_workers: settings.knot_udp_workers,
-        ready_timeout: settings.knot_load_timeout,
-        port: settings.knot_port,
-        own_process_group: true,
-        ..KnotOptions::default()
+    let knot = KnotServer::start_with(&list, &Server::Knot.work_dir(&state), &settings.knot)?;
+    let unbound_options = UnboundOptions {
+        upstream: knot.addr,
+        stub_zones: top_labels(&list),
+        trust_anchors: read_trust_anchors(&zones)?,
+        ..settings.unbound.clone()
     };
-    let knot = KnotServer::start_with(&list, &Server::Knot.work_dir(&state), &knot_options)?;
-    let mut unbound_options = UnboundOptions::new(knot.addr);
-    unbound_options.stub_zones = top_labels(&list);
-    unbound_options.trust_anchors = read_trust_anchors(&zones)?;
-    unbound_options.threads = settings.unbound_threads;
-    unbound_options.msg_cache_mb = settings.unbound_msg_cache_mb;
-    unbound_options.rrset_cache_mb = settings.unbound_rrset_cache_mb;
-    unbound_options.port = settings.unbound_port;
-    unbound_options.own_process_group = true;
     // If Unbound fails, `knot` is dropped and killed: no half testbed stays.
     let unbound = UnboundServer::start(&unbound_options, &Server::Unbound.work_dir(&state))?;
 
@@ -408,13 +397,14 @@ mod tests {
             .map(str::to_owned)
         };
         let s = Settings::from_lookup(env).unwrap();
-        assert_eq!(s.knot_port, Some(5300));
-        assert_eq!(s.unbound_port, None, "empty is unset");
-        assert_eq!(s.unbound_threads, 2);
-        assert_eq!(s.unbound_msg_cache_mb, 8);
-        assert_eq!(s.unbound_rrset_cache_mb, 128);
-        assert_eq!(s.knot_udp_workers, 2);
-        assert_eq!(s.knot_load_timeout, Duration::from_secs(300));
+        assert_eq!(s.knot.port, Some(5300));
+        assert_eq!(s.unbound.port, None, "empty is unset");
+        assert_eq!(s.unbound.threads, 2);
+        assert_eq!(s.unbound.msg_cache_mb, 8);
+        assert_eq!(s.unbound.rrset_cache_mb, 128);
+        assert_eq!(s.knot.udp_workers, 2);
+        assert_eq!(s.knot.ready_timeout, Duration::from_secs(300));
+        assert!(s.knot.own_process_group && s.unbound.own_process_group);
         let bad = Settings::from_lookup(|n| (n == "KNOT_UDP_WORKERS").then(|| "two".to_owned()));
         assert!(matches!(bad, Err(TestbedError::Invalid(_))));
     }

@@ -115,6 +115,35 @@ pub fn top_labels(zones: &[ZoneSpec]) -> Vec<String> {
     tops
 }
 
+/// The methods both server handles share, over their `process`.
+macro_rules! server_handle {
+    ($server:ident, $program:literal) => {
+        impl $server {
+            #[doc = concat!("The process id of `", $program, "`.")]
+            pub fn pid(&self) -> u32 {
+                self.process.pid()
+            }
+
+            /// Leaves the server running when this handle is dropped;
+            /// returns its process id, by which it must then be stopped.
+            pub fn detach(mut self) -> u32 {
+                self.process.detach()
+            }
+
+            /// Kills the server now (as drop does); a later `restart`
+            /// brings it back on the same address.
+            pub fn stop(&mut self) {
+                self.process.kill();
+            }
+
+            #[doc = concat!("The last lines `", $program, "` wrote to stderr (for test failure messages; Unbound logs validation failures there with `val-log-level: 2`).")]
+            pub fn stderr_tail(&self) -> String {
+                self.process.stderr_tail()
+            }
+        }
+    };
+}
+
 /// Tuning of a Knot instance; [`KnotOptions::default`] suits tests.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KnotOptions {
@@ -238,23 +267,6 @@ impl KnotServer {
         Ok(process)
     }
 
-    /// The process id of `knotd`.
-    pub fn pid(&self) -> u32 {
-        self.process.pid()
-    }
-
-    /// Leaves the server running when this handle is dropped; returns its
-    /// process id, by which it must then be stopped.
-    pub fn detach(mut self) -> u32 {
-        self.process.detach()
-    }
-
-    /// Kills the server now (as drop does); a later [`KnotServer::restart`]
-    /// brings it back on the same address.
-    pub fn stop(&mut self) {
-        self.process.kill();
-    }
-
     /// Kills the server if it runs, then starts it again on the same address with
     /// the same zones (for tests of an upstream that dies and comes back).
     pub fn restart(&mut self) -> Result<(), TestbedError> {
@@ -270,12 +282,9 @@ impl KnotServer {
     pub fn zones(&self) -> &[ZoneSpec] {
         &self.zones
     }
-
-    /// The last lines `knotd` wrote to stderr (for test failure messages).
-    pub fn stderr_tail(&self) -> String {
-        self.process.stderr_tail()
-    }
 }
+
+server_handle!(KnotServer, "knotd");
 
 /// The Knot configuration for `zones` on `127.0.0.1@port`; paths absolute.
 pub fn knot_config(
@@ -464,22 +473,6 @@ impl UnboundServer {
         Ok(process)
     }
 
-    /// The process id of `unbound`.
-    pub fn pid(&self) -> u32 {
-        self.process.pid()
-    }
-
-    /// Leaves the resolver running when this handle is dropped; returns its
-    /// process id.
-    pub fn detach(mut self) -> u32 {
-        self.process.detach()
-    }
-
-    /// Kills the resolver now (as drop does).
-    pub fn stop(&mut self) {
-        self.process.kill();
-    }
-
     /// Kills the resolver if it runs and starts it again, cold, on the same address.
     pub fn restart(&mut self) -> Result<(), TestbedError> {
         self.process.kill();
@@ -489,13 +482,9 @@ impl UnboundServer {
         })?;
         Ok(())
     }
-
-    /// The last lines `unbound` wrote to stderr (validation failures are logged
-    /// there with `val-log-level: 2`).
-    pub fn stderr_tail(&self) -> String {
-        self.process.stderr_tail()
-    }
 }
+
+server_handle!(UnboundServer, "unbound");
 
 /// The Unbound configuration per `opts` on `127.0.0.1@port`.
 ///

@@ -7,17 +7,28 @@
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if c.is_control() && c != '\n' && c != '\t' => out.push('\u{FFFD}'),
-            c => out.push(c),
+        if let Some(e) = entity(c) {
+            out.push_str(e);
+        } else if c.is_control() && c != '\n' && c != '\t' {
+            out.push('\u{FFFD}');
+        } else {
+            out.push(c);
         }
     }
     out
+}
+
+/// The entity of a character that markup gives a meaning to in text and in
+/// quoted attribute values.
+pub(crate) fn entity(c: char) -> Option<&'static str> {
+    Some(match c {
+        '&' => "&amp;",
+        '<' => "&lt;",
+        '>' => "&gt;",
+        '"' => "&quot;",
+        '\'' => "&#39;",
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
