@@ -53,6 +53,7 @@ CONTRACT = [
     ("dmarc_rua_authorized", pa.bool_(), True),
     ("dnssec_status", pa.string(), True),
     ("dnssec_algorithms", pa.list_(pa.uint8()), True),
+    ("dnssec_reason", pa.string(), True),
     ("bimi_status", pa.string(), True),
     ("bimi_logo", pa.string(), True),
     ("bimi_authority", pa.string(), True),

@@ -58,20 +58,120 @@ fn main() -> ExitCode {
     }
 }
 
-/// The error and its causes on one line. Library errors differ in whether
-/// their message already quotes their source; a cause whose text is already
-/// said is not repeated.
+/// The error and its causes on one line, `error: cause: cause…`, as they are:
+/// every library error says what it was doing without repeating its
+/// `source()`'s text (one rule across the workspace), so nothing needs to be
+/// stripped here.
 fn describe(err: &anyhow::Error) -> String {
-    let mut text = String::new();
-    for cause in err.chain() {
-        let part = cause.to_string();
-        if text.contains(&part) {
-            continue;
-        }
-        if !text.is_empty() {
-            text.push_str(": ");
-        }
-        text.push_str(&part);
+    err.chain()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use anyhow::Context;
+
+    use super::describe;
+
+    /// The causes of `err` as `describe` prints them.
+    fn causes(err: &anyhow::Error) -> Vec<String> {
+        err.chain().map(ToString::to_string).collect()
     }
-    text
+
+    /// No cause's text stands again in the one that wraps it: the printed
+    /// chain says each thing once.
+    fn assert_said_once(what: &str, err: anyhow::Error) {
+        let causes = causes(&err);
+        for (i, outer) in causes.iter().enumerate() {
+            for inner in &causes[i + 1..] {
+                assert!(
+                    !outer.contains(inner.as_str()),
+                    "{what}: {outer:?} repeats its cause {inner:?} in {:?}",
+                    describe(&err)
+                );
+            }
+        }
+        assert_eq!(describe(&err), causes.join(": "));
+        assert!(causes.len() >= 2, "{what}: expected a cause in {causes:?}");
+    }
+
+    fn disk_full() -> std::io::Error {
+        std::io::Error::new(std::io::ErrorKind::StorageFull, "No space left on device")
+    }
+
+    fn store_disk_full() -> mailcensus_store::StoreError {
+        mailcensus_store::StoreError::Parquet {
+            path: PathBuf::from("/data/scan_date=2026-11-23/.part-00000-00000.parquet.tmp"),
+            source: mailcensus_store::cause(parquet_external()),
+        }
+    }
+
+    /// What the Parquet encoder returns when the disk fills: an `External`
+    /// error that prints the I/O error's text and returns it as its source
+    /// too, inside the Arrow error a record batch reader returns.
+    fn parquet_external() -> arrow_schema::ArrowError {
+        arrow_schema::ArrowError::ExternalError(Box::new(parquet::errors::ParquetError::External(
+            Box::new(disk_full()),
+        )))
+    }
+
+    /// One representative error of each library crate the binary prints,
+    /// wrapped in the context its command adds.
+    #[test]
+    fn printed_chains_say_each_cause_once() {
+        let tmp = tempfile::tempdir().unwrap();
+        let missing = tmp.path().join("no-such-zone.txt");
+
+        // input: a missing input file.
+        let input = mailcensus_input::DomainReader::open(
+            std::slice::from_ref(&missing),
+            mailcensus_input::ReaderOptions::default(),
+        )
+        .err()
+        .unwrap();
+        assert_said_once("input", anyhow::Error::new(input));
+
+        // dns: a socket that could not be bound.
+        let dns =
+            mailcensus_dns::DnsError::Socket(std::io::Error::from(std::io::ErrorKind::AddrInUse));
+        assert_said_once("dns", anyhow::Error::new(dns));
+
+        // store: an output directory below a file, and a full disk.
+        let file = tmp.path().join("not-a-dir");
+        std::fs::write(&file, b"x").unwrap();
+        let config = mailcensus_store::RunConfig::new(
+            file.join("out"),
+            "2026-11-23",
+            mailcensus_store::Shard::SINGLE,
+            "s",
+        );
+        let store = mailcensus_store::DatasetWriter::create(config)
+            .err()
+            .unwrap();
+        assert_said_once("store", anyhow::Error::new(store));
+        assert_said_once("store, disk full", anyhow::Error::new(store_disk_full()));
+
+        // scan: a row that could not be written.
+        let scan = mailcensus_scan::ScanError::Write(store_disk_full());
+        assert_said_once("scan", anyhow::Error::new(scan));
+
+        // report: a part that is not Parquet, and a directory that is missing,
+        // with the context `mailcensus report` adds.
+        let part = mailcensus_store::partition_dir(tmp.path(), "2026-11-23").join(
+            mailcensus_store::part_file_name(mailcensus_store::Shard::SINGLE, 0),
+        );
+        std::fs::create_dir_all(part.parent().unwrap()).unwrap();
+        std::fs::write(&part, b"not parquet").unwrap();
+        for dir in [tmp.path(), Path::new("/nonexistent/mailcensus")] {
+            let report = mailcensus_report::build(dir, &mailcensus_report::Options::default())
+                .with_context(|| format!("reading {}", dir.display()))
+                .err()
+                .unwrap();
+            assert_said_once("report", report);
+        }
+    }
 }

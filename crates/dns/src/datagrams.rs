@@ -3,9 +3,9 @@
 //!
 //! Why: on loopback every datagram sent wakes the server inside our system
 //! call, and the scheduler then preempts us for it at the call's return.
-//! One call per datagram meant about one context switch per query (perf:
-//! `finish_task_switch` and wake-up locking were ~20% of the engine's CPU,
-//! 35–45k involuntary switches per 164k-query pass). Handing the kernel a
+//! One call per datagram meant about one context switch per query, and
+//! switching and wake-up locking took a large share of the engine's CPU (perf;
+//! figures in BENCHMARKS.md, "Resolver engine"). Handing the kernel a
 //! whole burst at once lets the server wake once per burst and read it with
 //! one `recvmmsg` of its own; reading answers in bursts does the same on
 //! our side.
@@ -29,7 +29,8 @@ pub(crate) const RECEIVE_BATCH: usize = 32;
 /// only a server ignoring both sends more; such a datagram is cut here and
 /// reported as cut, never read as whole. Small on purpose: every buffer
 /// of every socket is touched, and 64 KiB ones cost megabytes of page
-/// zeroing per socket (perf: 5% of a bench run in `clear_page`).
+/// zeroing per socket, which showed in perf profiles of the benchmark
+/// (BENCHMARKS.md, "Resolver engine").
 pub(crate) const MAX_DATAGRAM: usize = 4096;
 
 /// One datagram to send.

@@ -20,22 +20,24 @@ use governor::{Quota, RateLimiter};
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
 
-/// Slow start ends here even without a loss (RFC 5681's ssthresh): about 200
-/// queries in flight overflow a single server's receive buffer (Knot's holds
-/// about 190 queries per socket), and each overshoot costs a retransmit per
-/// lost query; the window keeps growing additively after it. 256 was
-/// measured to overshoot more.
+/// Slow start ends here even without a loss (RFC 5681's ssthresh): a single
+/// server's receive buffer holds only a couple of hundred queries (Knot's,
+/// measured: DESIGN.md "Testing ground"), and each overshoot costs a
+/// retransmit per lost query; the window keeps growing additively after it.
+/// A higher threshold was measured to overshoot more (BENCHMARKS.md,
+/// "Resolver engine").
 const SLOW_START_THRESHOLD: usize = 128;
 
 /// Window increments per window's worth of answers in congestion avoidance:
-/// one, as TCP. Four was measured against Knot here: it overshot the server's
-/// receive buffer three times as often (timeouts tripled) for no throughput.
+/// one, as TCP. A faster growth overshot the server's receive buffer more
+/// often, for no throughput (measured against Knot: BENCHMARKS.md,
+/// "Resolver engine").
 const GROWTH_PER_WINDOW: usize = 1;
 
-/// Losses in one measurement period that cut the window. One: measured
-/// against Knot on this machine, tolerating ~1% of a window (as dnsperf
-/// loses ~0.5% at 1,000 in flight) tripled the timeouts and lowered
-/// throughput, since every lost query stalls its domain for a full timeout.
+/// Losses in one measurement period that cut the window. One: tolerating a
+/// small share of a window's queries lost, as dnsperf does, raised the
+/// timeouts and lowered throughput against Knot (BENCHMARKS.md, "Resolver
+/// engine"), since every lost query stalls its domain for a full timeout.
 fn loss_tolerance(_limit: usize) -> usize {
     1
 }

@@ -42,9 +42,9 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::{Semaphore, mpsc, oneshot};
 use tokio::task::AbortHandle;
 
-use crate::pending::{PendingTable, Registration, Reply, TransportError, complete};
+use crate::pending::{Draw, PendingTable, Reply, TransportError, complete};
 use crate::stats::Counters;
-use crate::wire::{QuerySpec, Question, answers_query, encode};
+use crate::wire::{QuerySpec, answers_query, encode};
 
 /// TCP connections the engine keeps open to one upstream at most.
 ///
@@ -89,25 +89,9 @@ const ID_DRAWS: usize = 16;
 /// A query waiting for the connection's writer, length prefix included.
 struct Frame {
     id: u16,
-    /// The registration it belongs to (see [`Pending::token`]).
+    /// The registration it belongs to (see [`crate::pending::Pending::token`]).
     token: u64,
     bytes: Vec<u8>,
-}
-
-/// An outstanding query of one connection.
-struct Pending {
-    question: Question,
-    /// Which registration this is: once a query is answered its id is free
-    /// again, and its waiting future must not forget a newer query that drew
-    /// the same id before that future was dropped.
-    token: u64,
-    tx: oneshot::Sender<Reply>,
-}
-
-impl Registration for Pending {
-    fn token(&self) -> u64 {
-        self.token
-    }
 }
 
 /// One connection's state, shared by its task and the queries using it.
@@ -115,7 +99,8 @@ struct Conn {
     /// Tells this connection from its successors (a closed connection's
     /// task and guards must not touch a new one).
     serial: u64,
-    pending: PendingTable<Pending>,
+    /// Outstanding queries; the connection is their only peer.
+    pending: PendingTable<()>,
     /// When the last query was registered or answered (idle timeout).
     last_active: Instant,
     /// When the server last answered one of our queries (late ones
@@ -132,7 +117,6 @@ struct Conn {
 #[derive(Default)]
 struct Conns {
     next_serial: u64,
-    next_token: u64,
     /// Open (or opening) connections that take new queries; a connection
     /// leaves this list when it closes, fails or retires idle.
     live: Vec<Conn>,
@@ -194,20 +178,12 @@ impl Upstream {
             }
             _ => self.open(&mut conns, connect_timeout),
         };
-        let token = conns.next_token;
-        conns.next_token = token.wrapping_add(1);
         let conn = conns.live.get_mut(index)?;
         // Random ids (RFC 5452 §4.3), unique on this connection among the
         // outstanding and recently expired queries.
-        let id = (0..ID_DRAWS)
-            .map(|_| rand::random::<u16>())
-            .find(|&id| conn.pending.is_free(id))?;
-        let (tx, reply) = oneshot::channel();
-        conn.pending.vacant(id)?.insert(Pending {
-            question: spec.question.clone(),
-            token,
-            tx,
-        });
+        let (id, token, reply) =
+            conn.pending
+                .register((), spec.question.clone(), ID_DRAWS, Draw::Unused)?;
         conn.last_active = Instant::now();
         Some(Registered {
             serial: conn.serial,

@@ -24,34 +24,20 @@ use tokio::sync::{Notify, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::datagrams::{self, Datagram, ReceiveBuffers, Received};
-use crate::pending::{PendingTable, Registration, Reply, TransportError, complete};
+use crate::pending::{Draw, PendingTable, Reply, TransportError, complete};
 use crate::stats::Counters;
-use crate::wire::{QuerySpec, Question, Response, answers_query, encode};
+use crate::wire::{QuerySpec, Response, answers_query, encode};
 
 /// Ids of queries that timed out recently, per socket, to tell a late answer
 /// from an unsolicited one.
 const RECENT_EXPIRED: usize = 1024;
 
-struct Pending {
-    upstream: SocketAddr,
-    question: Question,
-    /// Which registration this is: once a query is answered its id is free
-    /// again, and its waiting future must not forget a newer query that drew
-    /// the same id before that future was dropped.
-    token: u64,
-    tx: oneshot::Sender<Reply>,
-}
+/// Random id draws per query before the socket counts as full and the
+/// query tries the next socket.
+const ID_DRAWS: usize = 16;
 
-impl Registration for Pending {
-    fn token(&self) -> u64 {
-        self.token
-    }
-}
-
-struct Table {
-    pending: PendingTable<Pending>,
-    next_token: u64,
-}
+/// A socket's outstanding queries, each with the upstream it went to.
+type Table = PendingTable<SocketAddr>;
 
 /// A query waiting for the socket's sender task.
 struct Outgoing {
@@ -79,8 +65,9 @@ struct Slot {
     /// Queries to send, in order. One sender task per socket drains it after
     /// the tasks woken by the same burst of answers have queued their next
     /// queries, so the server is woken once per burst instead of once per
-    /// datagram (measured: waking the server per query was the largest
-    /// kernel cost, since the engine sends one query per answer received).
+    /// datagram (waking the server per query was the largest kernel cost
+    /// measured, since the engine sends one query per answer received:
+    /// BENCHMARKS.md, "Resolver engine").
     outbox: Mutex<Vec<Outgoing>>,
     outbox_ready: Notify,
 }
@@ -89,10 +76,7 @@ impl Slot {
     fn new(socket: UdpSocket) -> Self {
         Slot {
             socket,
-            table: Mutex::new(Table {
-                pending: PendingTable::new(RECENT_EXPIRED),
-                next_token: 0,
-            }),
+            table: Mutex::new(PendingTable::new(RECENT_EXPIRED)),
             outbox: Mutex::new(Vec::new()),
             outbox_ready: Notify::new(),
         }
@@ -184,7 +168,7 @@ impl Slot {
 
     /// Ends a pending query whose datagram could not be sent.
     fn fail(&self, id: u16, token: u64) {
-        let taken = self.table().pending.take(id, token);
+        let taken = self.table().take(id, token);
         if let Some(pending) = taken {
             let _ = pending.tx.send(Err(TransportError::Send));
         }
@@ -198,36 +182,25 @@ impl Slot {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// Random ids (RFC 5452 §4.3); a few draws find a free one unless the
+    /// socket is nearly full, in which case the caller tries another socket.
     fn register(
         &self,
         upstream: SocketAddr,
         spec: &QuerySpec,
     ) -> Option<(u16, u64, oneshot::Receiver<Reply>)> {
-        let mut table = self.table();
-        let token = table.next_token;
-        table.next_token = token.wrapping_add(1);
-        // Random ids (RFC 5452 §4.3); a few tries find a free one unless the
-        // socket is nearly full, in which case the caller tries another socket.
-        for _ in 0..16 {
-            let id: u16 = rand::random();
-            if let Some(slot) = table.pending.vacant(id) {
-                let (tx, rx) = oneshot::channel();
-                slot.insert(Pending {
-                    upstream,
-                    question: spec.question.clone(),
-                    token,
-                    tx,
-                });
-                return Some((id, token, rx));
-            }
-        }
-        None
+        self.table().register(
+            upstream,
+            spec.question.clone(),
+            ID_DRAWS,
+            Draw::NotOutstanding,
+        )
     }
 
     /// Forgets a query that will not be answered (timeout or cancellation),
     /// if `id` still belongs to that registration.
     fn forget(&self, id: u16, token: u64) {
-        self.table().pending.forget(id, token);
+        self.table().forget(id, token);
     }
 
     fn dispatch(&self, datagram: Received<'_>, counters: &Counters) {
@@ -243,19 +216,19 @@ impl Slot {
         };
         let id = header.metadata.id;
         let mut table = self.table();
-        let Some(pending) = table.pending.get(id) else {
-            if table.pending.was_expired(id) {
+        let Some(pending) = table.get(id) else {
+            if table.was_expired(id) {
                 Counters::bump(&counters.late);
             } else {
                 Counters::bump(&counters.unsolicited);
             }
             return;
         };
-        if pending.upstream != source || !answers_query(&header, bytes, &pending.question) {
+        if pending.peer != source || !answers_query(&header, bytes, &pending.question) {
             Counters::bump(&counters.mismatched);
             return;
         }
-        let Some(pending) = table.pending.remove(id) else {
+        let Some(pending) = table.remove(id) else {
             return;
         };
         drop(table);
@@ -439,7 +412,7 @@ impl UdpPool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::WireName;
+    use crate::wire::{Question, WireName};
     use hickory_proto::op::{Message, MessageType, OpCode, Query};
     use hickory_proto::rr::{Name, RecordType};
 
@@ -467,20 +440,7 @@ mod tests {
         upstream: SocketAddr,
         question: &Question,
     ) -> (u64, oneshot::Receiver<Reply>) {
-        let (tx, rx) = oneshot::channel();
-        let mut table = slot.table();
-        let token = table.next_token;
-        table.next_token += 1;
-        table.pending.insert(
-            id,
-            Pending {
-                upstream,
-                question: question.clone(),
-                token,
-                tx,
-            },
-        );
-        (token, rx)
+        slot.table().force(id, upstream, question.clone())
     }
 
     fn query(name: &str, qtype: RecordType) -> Query {
@@ -533,7 +493,7 @@ mod tests {
             newer.try_recv().is_err(),
             "the newer query must stay pending"
         );
-        assert!(slot.table().pending.get(id).is_some());
+        assert!(slot.table().get(id).is_some());
         slot.fail(id, new_token);
         assert!(matches!(newer.try_recv(), Ok(Err(TransportError::Send))));
     }
@@ -560,7 +520,7 @@ mod tests {
         assert!(matches!(rx.try_recv(), Ok(Ok(_))));
         let (_, mut newer) = force_registration(&slot, id, upstream, &q.question);
         drop(guard);
-        assert!(slot.table().pending.get(id).is_some());
+        assert!(slot.table().get(id).is_some());
         slot.dispatch(datagram(&answer, upstream), &counters);
         assert!(matches!(newer.try_recv(), Ok(Ok(_))));
         assert_eq!(counters.snapshot(0).accepted, 2);

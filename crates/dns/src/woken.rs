@@ -4,9 +4,10 @@
 //! the task. A domain's probe plan joins eight branches whose answers come
 //! back one at a time, so each query's chain of futures (retries, window,
 //! timer, reply channel) was polled six to seven times per answer, for
-//! nothing but the last: 22% of the engine's instructions (callgrind). A
-//! [`Woken`] branch gets its own waker, which marks it and wakes the task;
-//! polled unmarked, it returns `Pending` at once.
+//! nothing but the last: a large share of the engine's instructions
+//! (callgrind; figures in BENCHMARKS.md, "Resolver engine"). A [`Woken`]
+//! branch gets its own waker, which marks it and wakes the task; polled
+//! unmarked, it returns `Pending` at once.
 
 use std::future::Future;
 use std::pin::Pin;

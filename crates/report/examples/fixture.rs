@@ -9,8 +9,15 @@
 
 use std::path::PathBuf;
 
-use mailcensus_report::OwnedRow;
-use mailcensus_report::fixture::Writer;
+use mailcensus_report::fixture;
+use mailcensus_store::posture::bimi::BimiPosture;
+use mailcensus_store::posture::dmarc::DmarcPosture;
+use mailcensus_store::posture::mx::MxPosture;
+use mailcensus_store::posture::spf::SpfPosture;
+use mailcensus_store::vocab::{
+    AllQualifier, BimiStatus, DkimStatus, DnssecStatus, MxStatus, Policy, Resolution, Status,
+};
+use mailcensus_store::{Row, Shard};
 
 struct Rng(u64);
 
@@ -53,10 +60,10 @@ fn domain(i: u64) -> String {
     format!("d{i:08}.be")
 }
 
-fn row(i: u64, seed: u64) -> OwnedRow {
+fn row(i: u64, seed: u64) -> Row {
     let mut g = Rng::new(seed);
     let d = domain(i);
-    let mut r = OwnedRow::absent(&d);
+    let mut r = fixture::absent(&d);
     // Operators follow a heavy tail: a few large hosters hold most domains.
     let op = match g.pick(&[300, 200, 120, 80, 300]) {
         k @ 0..=3 => format!("hoster{k}.net"),
@@ -64,19 +71,20 @@ fn row(i: u64, seed: u64) -> OwnedRow {
     };
     r.ns_hosts = vec![format!("ns1.{op}"), format!("ns2.{op}")];
     if g.chance(10) {
-        r.resolution = "nxdomain".into();
+        r.posture.resolution = Resolution::NxDomain;
         return r;
     }
     if g.chance(5) {
-        r.mark_error();
-        r.parked = None;
+        fixture::mark_error(&mut r);
         return r;
     }
+    let p = &mut r.posture;
     let provider = g.pick(&[250, 150, 50, 350, 200]);
+    let mut mx = MxPosture::absent();
     match g.pick(&[700, 30, 10, 260]) {
         0 => {
-            r.mx_status = "present".into();
-            r.mx_hosts = match provider {
+            mx.status = MxStatus::Present;
+            mx.hosts = match provider {
                 0 => vec![
                     "aspmx.l.google.com".into(),
                     "alt1.aspmx.l.google.com".into(),
@@ -91,78 +99,95 @@ fn row(i: u64, seed: u64) -> OwnedRow {
             };
         }
         1 => {
-            r.mx_status = "null_mx".into();
-            r.mx_hosts = vec![".".into()];
+            mx.status = MxStatus::NullMx;
+            mx.hosts = vec![".".into()];
         }
-        2 => r.mx_status = "error".into(),
+        2 => mx.status = MxStatus::Error,
         _ => {}
     }
-    let null_mx = r.mx_status == "null_mx";
-    let spf = if null_mx && g.chance(600) {
+    let null_mx = mx.status == MxStatus::NullMx;
+    let mx_present = mx.status == MxStatus::Present;
+    p.mx = Some(mx);
+    let mut spf = SpfPosture::absent();
+    let spf_pick = if null_mx && g.chance(600) {
         0
     } else {
         g.pick(&[550, 50, 20, 380])
     };
-    if spf <= 1 {
-        r.spf_status = if spf == 0 { "valid" } else { "invalid" }.into();
+    if spf_pick <= 1 {
+        spf.status = if spf_pick == 0 {
+            Status::Valid
+        } else {
+            Status::Invalid
+        };
         let all = if null_mx {
             0
         } else {
             g.pick(&[300, 550, 100, 20, 30])
         };
-        r.spf_all = ["-all", "~all", "?all", "+all"]
-            .get(all)
-            .map(|s| (*s).to_string());
+        spf.all = [
+            AllQualifier::Fail,
+            AllQualifier::SoftFail,
+            AllQualifier::Neutral,
+            AllQualifier::Pass,
+        ]
+        .get(all)
+        .copied();
         let include = match provider {
             0 => Some("_spf.google.com".to_string()),
             1 | 2 => Some("spf.protection.outlook.com".to_string()),
             3 => Some(format!("spf.{op}")),
             _ => None,
         };
-        let lookups = if spf == 1 && g.chance(500) {
+        let lookups = if spf_pick == 1 && g.chance(500) {
             11 + g.below(3)
         } else {
             g.below(8)
         };
-        r.spf_lookups = Some(i32::try_from(lookups).unwrap_or(0));
+        spf.lookups = Some(i32::try_from(lookups).unwrap_or(0));
+        spf.void_lookups = Some(0);
         let mut rec = "v=spf1 mx".to_string();
         if !null_mx && let Some(t) = include {
             rec.push_str(" include:");
             rec.push_str(&t);
         }
-        if let Some(a) = &r.spf_all {
+        if let Some(a) = spf.all {
             rec.push(' ');
-            rec.push_str(a);
+            rec.push_str(a.label());
         }
-        r.spf_record = Some(rec);
-    } else if spf == 2 {
-        r.spf_status = "error".into();
+        spf.record = Some(rec);
+    } else if spf_pick == 2 {
+        spf.status = Status::Error;
     }
-    let dmarc = if null_mx && r.spf_all.as_deref() == Some("-all") {
+    let spf_fail_all = spf.all == Some(AllQualifier::Fail);
+    let spf_valid = spf.status == Status::Valid;
+    p.spf = Some(spf);
+    let mut dmarc = DmarcPosture::absent();
+    let dmarc_pick = if null_mx && spf_fail_all {
         0
     } else {
         g.pick(&[250, 20, 10, 720])
     };
-    match dmarc {
+    match dmarc_pick {
         0 => {
-            r.dmarc_status = "valid".into();
-            let p = if null_mx {
+            dmarc.status = Status::Valid;
+            let policy = if null_mx {
                 2
             } else {
                 g.pick(&[500, 250, 220, 30])
             };
-            r.dmarc_p = ["none", "quarantine", "reject"]
-                .get(p)
-                .map(|s| (*s).to_string());
+            dmarc.p = [Policy::None, Policy::Quarantine, Policy::Reject]
+                .get(policy)
+                .copied();
             if g.chance(100) {
-                r.dmarc_pct = Some(i32::try_from(g.below(100)).unwrap_or(0));
+                dmarc.pct = Some(i32::try_from(g.below(100)).unwrap_or(0));
             } else if g.chance(300) {
-                r.dmarc_pct = Some(100);
+                dmarc.pct = Some(100);
             }
             if g.chance(600) {
                 match g.pick(&[400, 300, 300]) {
                     0 => {
-                        r.dmarc_rua = vec![format!("mailto:dmarc@{d}")];
+                        dmarc.rua = vec![format!("mailto:dmarc@{d}")];
                     }
                     k => {
                         let host = if k == 1 {
@@ -170,33 +195,40 @@ fn row(i: u64, seed: u64) -> OwnedRow {
                         } else {
                             "rua.agari.com"
                         };
-                        r.dmarc_rua = vec![format!("mailto:{}@{host}", g.below(1000))];
-                        r.dmarc_rua_authorized = Some(!g.chance(100));
+                        dmarc.rua = vec![format!("mailto:{}@{host}", g.below(1000))];
+                        dmarc.rua_authorized = Some(!g.chance(100));
                     }
                 }
             }
         }
-        1 => r.dmarc_status = "invalid".into(),
-        2 => r.dmarc_status = "error".into(),
+        1 => dmarc.status = Status::Invalid,
+        2 => dmarc.status = Status::Error,
         _ => {}
     }
-    r.dnssec_status = ["secure", "bogus", "error", "insecure"][g.pick(&[100, 5, 10, 885])].into();
-    r.bimi_status = ["valid", "declined", "absent"][g.pick(&[10, 5, 985])].into();
-    if r.bimi_status == "valid" {
-        r.bimi_logo = Some(format!("https://{d}/logo.svg"));
+    let reject = dmarc.p == Some(Policy::Reject);
+    p.dmarc = Some(dmarc);
+    let dnssec = [
+        DnssecStatus::Secure,
+        DnssecStatus::Bogus,
+        DnssecStatus::Error,
+        DnssecStatus::Insecure,
+    ][g.pick(&[100, 5, 10, 885])];
+    let mut bimi = BimiPosture::absent();
+    bimi.status =
+        [BimiStatus::Valid, BimiStatus::Declined, BimiStatus::Absent][g.pick(&[10, 5, 985])];
+    if bimi.status == BimiStatus::Valid {
+        bimi.logo = Some(format!("https://{d}/logo.svg"));
     }
-    r.mta_sts_status = ["valid", "invalid", "absent"][g.pick(&[30, 3, 967])].into();
-    r.tlsrpt_status = ["valid", "absent"][g.pick(&[40, 960])].into();
-    r.dkim_status = ["likely", "error", "absent"][g.pick(&[400, 5, 595])].into();
-    if r.mx_status == "present" {
-        r.dane_status = ["valid", "invalid", "absent"][g.pick(&[20, 2, 978])].into();
+    p.bimi = Some(bimi);
+    p.mta_sts = Some([Status::Valid, Status::Invalid, Status::Absent][g.pick(&[30, 3, 967])]);
+    p.tlsrpt = Some([Status::Valid, Status::Absent][g.pick(&[40, 960])]);
+    p.dkim =
+        Some([DkimStatus::Likely, DkimStatus::Error, DkimStatus::Absent][g.pick(&[400, 5, 595])]);
+    if mx_present {
+        p.dane = Some([Status::Valid, Status::Invalid, Status::Absent][g.pick(&[20, 2, 978])]);
     }
-    r.parked = Some(
-        null_mx
-            && r.spf_status == "valid"
-            && r.spf_all.as_deref() == Some("-all")
-            && r.dmarc_p.as_deref() == Some("reject"),
-    );
+    p.parked = null_mx && spf_valid && spf_fail_all && reject;
+    fixture::set_dnssec(&mut r, dnssec);
     r
 }
 
@@ -240,44 +272,40 @@ fn parse_args() -> Result<Args, String> {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = parse_args()?;
-    const BATCH: u64 = 65_536;
     for (k, date) in args.dates.iter().enumerate() {
         let k = k as u64;
         // Later snapshots: 1% more domains, 0.5% deleted, 5% changed.
         let total = args.rows + k * args.rows / 100;
         let per_part = total.div_ceil(args.parts);
-        for part in 0..args.parts {
-            let (lo, hi) = (part * per_part, ((part + 1) * per_part).min(total));
-            let path = args
-                .out
-                .join(format!("scan_date={date}"))
-                .join(format!("part-{part:04}-000000.parquet"));
-            let mut w = Writer::create(&path, 1_767_225_600_000 + k as i64 * 86_400_000)?;
-            let mut written = 0usize;
-            let mut cur = Vec::with_capacity(BATCH as usize);
-            for i in lo..hi {
+        let count = u32::try_from(args.parts)?;
+        for part in 0..count {
+            let (lo, hi) = (
+                u64::from(part) * per_part,
+                ((u64::from(part) + 1) * per_part).min(total),
+            );
+            // Each part is one shard of the store's writer (its own parts and
+            // manifest), so large fixtures stream instead of sitting in memory.
+            let rows = (lo..hi).filter_map(|i| {
                 let mut fate = Rng::new(args.seed ^ (i << 8) ^ (k << 56) ^ 0xA5);
                 if k > 0 && fate.chance(5) {
-                    continue;
+                    return None;
                 }
                 let seed = if k > 0 && fate.chance(50) {
                     args.seed ^ (i << 8) ^ (k << 48)
                 } else {
                     args.seed ^ (i << 8)
                 };
-                cur.push(row(i, seed));
-                if cur.len() as u64 == BATCH {
-                    w.write(&cur)?;
-                    written += cur.len();
-                    cur.clear();
-                }
-            }
-            if !cur.is_empty() {
-                w.write(&cur)?;
-                written += cur.len();
-            }
-            w.close()?;
-            eprintln!("wrote {} ({written} rows)", path.display());
+                let mut r = row(i, seed);
+                r.scanned_at_ms = fixture::SCANNED_AT_MS + k as i64 * 86_400_000;
+                Some(r)
+            });
+            let shard = Shard { index: part, count };
+            let summary = fixture::write_shard(&args.out, date, shard, rows)?;
+            eprintln!(
+                "wrote {} ({} rows)",
+                summary.manifest_path.display(),
+                summary.rows_written
+            );
         }
     }
     if let Some(path) = &args.sectors {

@@ -10,7 +10,9 @@ use std::collections::HashMap;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
-use crate::metrics::{METRICS, pct};
+use mailcensus_store::vocab::{AllQualifier, MxStatus, Policy};
+
+use crate::metrics::{METRICS, dmarc_valid, pct, present};
 use crate::row::Row;
 use crate::sectors::SectorMap;
 
@@ -314,13 +316,13 @@ impl<'s> Aggregator<'s> {
         let bits = metric_bits(r);
         self.total.add_bits(bits);
 
-        if r.dmarc_status == "valid" {
+        if dmarc_valid(r) {
             let partial = usize::from(r.dmarc_pct.is_some_and(|p| p < 100));
             let rung = match r.dmarc_p {
-                Some("none") => partial,
-                Some("quarantine") => 2 + partial,
-                Some("reject") => 4 + partial,
-                _ => 6,
+                Some(Policy::None) => partial,
+                Some(Policy::Quarantine) => 2 + partial,
+                Some(Policy::Reject) => 4 + partial,
+                None => 6,
             };
             self.dmarc_ladder[rung] += 1;
             if !r.dmarc_rua.is_empty() {
@@ -339,13 +341,13 @@ impl<'s> Aggregator<'s> {
             }
         }
 
-        if matches!(r.spf_status, "valid" | "invalid") {
+        if present(r.spf_status) {
             let q = match r.spf_all {
-                Some("-all") => 0,
-                Some("~all") => 1,
-                Some("?all") => 2,
-                Some("+all") => 3,
-                _ => 4,
+                Some(AllQualifier::Fail) => 0,
+                Some(AllQualifier::SoftFail) => 1,
+                Some(AllQualifier::Neutral) => 2,
+                Some(AllQualifier::Pass) => 3,
+                None => 4,
             };
             self.spf_all[q] += 1;
             let l = match r.spf_lookups {
@@ -361,7 +363,7 @@ impl<'s> Aggregator<'s> {
             }
         }
 
-        if r.mx_status == "present" {
+        if r.mx_status == Some(MxStatus::Present) {
             self.mx_present += 1;
             self.scratch.clear();
             let (mut legacy, mut modern) = (false, false);

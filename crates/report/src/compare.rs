@@ -11,9 +11,10 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
 
+use mailcensus_store::vocab::{AllQualifier, DnssecStatus, Policy, Status};
 use serde::Serialize;
 
-use crate::Error;
+use crate::ReportError;
 use crate::read::{Snapshot, for_each_row};
 use crate::row::{COMPARE_COLUMNS, Row};
 
@@ -27,14 +28,14 @@ const UNKNOWN: u8 = u8::MAX;
 /// SPF: 0 absent, 1 invalid, 2 valid with `+all`/`?all`/no all, 3 `~all`, 4 `-all`.
 fn spf_rank(r: &Row<'_>) -> u8 {
     match r.spf_status {
-        "absent" => 0,
-        "invalid" => 1,
-        "valid" => match r.spf_all {
-            Some("-all") => 4,
-            Some("~all") => 3,
+        Some(Status::Absent) => 0,
+        Some(Status::Invalid) => 1,
+        Some(Status::Valid) => match r.spf_all {
+            Some(AllQualifier::Fail) => 4,
+            Some(AllQualifier::SoftFail) => 3,
             _ => 2,
         },
-        _ => UNKNOWN,
+        Some(Status::Error) | None => UNKNOWN,
     }
 }
 
@@ -42,25 +43,25 @@ fn spf_rank(r: &Row<'_>) -> u8 {
 /// 3 reject with pct<100, 4 reject.
 fn dmarc_rank(r: &Row<'_>) -> u8 {
     match r.dmarc_status {
-        "absent" | "invalid" => 0,
-        "valid" => {
+        Some(Status::Absent | Status::Invalid) => 0,
+        Some(Status::Valid) => {
             let partial = u8::from(r.dmarc_pct.is_some_and(|p| p < 100));
             match r.dmarc_p {
-                Some("quarantine") => 2 - partial,
-                Some("reject") => 4 - partial,
-                _ => 0,
+                Some(Policy::Quarantine) => 2 - partial,
+                Some(Policy::Reject) => 4 - partial,
+                Some(Policy::None) | None => 0,
             }
         }
-        _ => UNKNOWN,
+        Some(Status::Error) | None => UNKNOWN,
     }
 }
 
 /// DNSSEC: 1 secure, 0 insecure or bogus.
 fn dnssec_rank(r: &Row<'_>) -> u8 {
     match r.dnssec_status {
-        "secure" => 1,
-        "insecure" | "bogus" => 0,
-        _ => UNKNOWN,
+        Some(DnssecStatus::Secure) => 1,
+        Some(DnssecStatus::Insecure | DnssecStatus::Bogus) => 0,
+        Some(DnssecStatus::Error) | None => UNKNOWN,
     }
 }
 
@@ -122,7 +123,7 @@ pub struct Comparison {
 }
 
 /// Compares snapshots `a` and `b`.
-pub fn compare(a: &Snapshot, b: &Snapshot) -> Result<Comparison, Error> {
+pub fn compare(a: &Snapshot, b: &Snapshot) -> Result<Comparison, ReportError> {
     let mut before: HashMap<Box<str>, [u8; 3]> = HashMap::new();
     for_each_row(&a.files, COMPARE_COLUMNS, |r| {
         before.insert(r.domain.into(), ranks(r));
@@ -179,15 +180,15 @@ pub fn compare(a: &Snapshot, b: &Snapshot) -> Result<Comparison, Error> {
 
 /// Writes one CSV file per `(topic, change)`, `TOPIC_CHANGE.csv` with a
 /// `domain` header, into `dir`. Cells are neutralised like every CSV we write.
-pub fn export(cmp: &Comparison, dir: &Path) -> Result<Vec<std::path::PathBuf>, Error> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::Io(dir.to_path_buf(), e))?;
+pub fn export(cmp: &Comparison, dir: &Path) -> Result<Vec<std::path::PathBuf>, ReportError> {
+    std::fs::create_dir_all(dir).map_err(ReportError::io("create directory", dir))?;
     let mut written = Vec::new();
     for ((t, c), domains) in &cmp.domains {
         let path = dir.join(format!("{}_{}.csv", TOPICS[*t], CHANGES[*c]));
-        let file = std::fs::File::create(&path).map_err(|e| Error::Io(path.clone(), e))?;
+        let file = std::fs::File::create(&path).map_err(ReportError::io("create", &path))?;
         let mut w = std::io::BufWriter::new(file);
-        let io = |e| Error::Io(path.clone(), e);
-        writeln!(w, "domain").map_err(io)?;
+        let io = |e| ReportError::io("write", &path)(e);
+        writeln!(w, "{}", mailcensus_store::schema::DOMAIN.name).map_err(io)?;
         for d in domains {
             writeln!(w, "{}", crate::render::csv::cell(d)).map_err(io)?;
         }

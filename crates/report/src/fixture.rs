@@ -1,245 +1,118 @@
-//! Writes [`OwnedRow`]s as Parquet with the full column set of the DESIGN.md
-//! contract, for tests, the notebook fixture and the benchmark generator.
-//! The report never uses it to read.
+//! Synthetic scan rows written as contract Parquet, for tests, the notebook
+//! fixture and the benchmark generator. The report never uses it to read.
+//!
+//! Rows are the store's own [`Row`]s and are written by the store's own
+//! [`DatasetWriter`], so a fixture has the contract's schema, layout and
+//! vocabularies by construction: there is no second description of them here.
 
-use std::path::Path;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
 
-use arrow_array::builder::{ListBuilder, StringBuilder, UInt8Builder};
-use arrow_array::{
-    ArrayRef, BooleanArray, Int32Array, RecordBatch, StringArray, TimestampMillisecondArray,
-};
-use arrow_schema::{DataType, Field, Schema, TimeUnit};
-use parquet::arrow::ArrowWriter;
-use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::properties::WriterProperties;
+use mailcensus_store::posture::bimi::BimiPosture;
+use mailcensus_store::posture::dmarc::DmarcPosture;
+use mailcensus_store::posture::dnssec::DnssecPosture;
+use mailcensus_store::posture::mx::MxPosture;
+use mailcensus_store::posture::spf::SpfPosture;
+use mailcensus_store::vocab::{AllQualifier, DnssecStatus, Label, MxStatus, Policy};
+use mailcensus_store::{DatasetWriter, Row, RunConfig, Shard, Summary, sample};
 
-use crate::Error;
-use crate::row::OwnedRow;
+use crate::ReportError;
+use crate::metrics::present;
 
-fn list_utf8() -> DataType {
-    DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true)))
-}
+/// `scanned_at` of fixture rows: 2026-01-01T00:00:00Z.
+pub const SCANNED_AT_MS: i64 = 1_767_225_600_000;
 
-/// The contract schema (every column, in contract order).
-pub fn schema() -> Schema {
-    let s = |n: &str, null: bool| Field::new(n, DataType::Utf8, null);
-    let l = |n: &str| Field::new(n, list_utf8(), false);
-    let i = |n: &str| Field::new(n, DataType::Int32, true);
-    let b = |n: &str| Field::new(n, DataType::Boolean, true);
-    Schema::new(vec![
-        s("domain", false),
-        s("suffix", false),
-        s("scan_id", false),
-        Field::new(
-            "scanned_at",
-            DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into())),
-            false,
-        ),
-        s("resolution", false),
-        l("ns_hosts"),
-        s("mx_status", false),
-        l("mx_hosts"),
-        s("spf_status", false),
-        s("spf_record", true),
-        s("spf_all", true),
-        i("spf_lookups"),
-        i("spf_void_lookups"),
-        s("spf_error", true),
-        s("dmarc_status", false),
-        s("dmarc_record", true),
-        s("dmarc_error", true),
-        s("dmarc_p", true),
-        s("dmarc_sp", true),
-        s("dmarc_np", true),
-        i("dmarc_pct"),
-        b("dmarc_t"),
-        l("dmarc_rua"),
-        l("dmarc_ruf"),
-        b("dmarc_rua_authorized"),
-        s("dnssec_status", false),
-        Field::new(
-            "dnssec_algorithms",
-            DataType::List(Arc::new(Field::new_list_field(DataType::UInt8, true))),
-            false,
-        ),
-        s("bimi_status", false),
-        s("bimi_logo", true),
-        s("bimi_authority", true),
-        s("mta_sts_status", false),
-        s("tlsrpt_status", false),
-        s("dkim_status", false),
-        s("dane_status", false),
-        b("parked"),
-        i("queries"),
-        i("elapsed_ms"),
-    ])
-}
+/// The `scan_id` of fixture datasets.
+pub const SCAN_ID: &str = "fixture";
 
-fn strs<'a>(rows: &'a [OwnedRow], f: impl Fn(&'a OwnedRow) -> Option<&'a str>) -> ArrayRef {
-    Arc::new(rows.iter().map(f).collect::<StringArray>())
-}
-
-fn lists<'a>(rows: &'a [OwnedRow], f: impl Fn(&'a OwnedRow) -> &'a [String]) -> ArrayRef {
-    let mut b = ListBuilder::new(StringBuilder::new())
-        .with_field(Arc::new(Field::new_list_field(DataType::Utf8, true)));
-    for r in rows {
-        for v in f(r) {
-            b.values().append_value(v);
-        }
-        b.append(true);
-    }
-    Arc::new(b.finish())
-}
-
-/// One record batch of `rows` in the contract schema, as scanned at `scanned_at_ms`.
-pub fn batch(rows: &[OwnedRow], scanned_at_ms: i64) -> Result<RecordBatch, Error> {
-    let empty: &[String] = &[];
-    let ints = |f: fn(&OwnedRow) -> Option<i32>| -> ArrayRef {
-        Arc::new(rows.iter().map(f).collect::<Int32Array>())
-    };
-    let bools = |f: fn(&OwnedRow) -> Option<bool>| -> ArrayRef {
-        Arc::new(rows.iter().map(f).collect::<BooleanArray>())
-    };
-    let mut algs = ListBuilder::new(UInt8Builder::new())
-        .with_field(Arc::new(Field::new_list_field(DataType::UInt8, true)));
-    for r in rows {
-        if r.dnssec_status == "secure" {
-            algs.values().append_value(13);
-        }
-        algs.append(true);
-    }
-    let columns: Vec<ArrayRef> = vec![
-        strs(rows, |r| Some(&r.domain)),
-        strs(rows, |r| Some(r.domain.rsplit('.').next().unwrap_or(""))),
-        strs(rows, |_| Some("fixture")),
-        Arc::new(
-            TimestampMillisecondArray::from(vec![scanned_at_ms; rows.len()]).with_timezone("UTC"),
-        ),
-        strs(rows, |r| Some(&r.resolution)),
-        lists(rows, |r| &r.ns_hosts),
-        strs(rows, |r| Some(&r.mx_status)),
-        lists(rows, |r| &r.mx_hosts),
-        strs(rows, |r| Some(&r.spf_status)),
-        strs(rows, |r| r.spf_record.as_deref()),
-        strs(rows, |r| r.spf_all.as_deref()),
-        ints(|r| r.spf_lookups),
-        ints(|r| r.spf_lookups.map(|_| 0)),
-        strs(rows, |_| None),
-        strs(rows, |r| Some(&r.dmarc_status)),
-        strs(rows, |_| None),
-        strs(rows, |_| None),
-        strs(rows, |r| r.dmarc_p.as_deref()),
-        strs(rows, |_| None),
-        strs(rows, |_| None),
-        ints(|r| r.dmarc_pct),
-        bools(|_| None),
-        lists(rows, |r| &r.dmarc_rua),
-        lists(rows, |_| empty),
-        bools(|r| r.dmarc_rua_authorized),
-        strs(rows, |r| Some(&r.dnssec_status)),
-        Arc::new(algs.finish()),
-        strs(rows, |r| Some(&r.bimi_status)),
-        strs(rows, |r| r.bimi_logo.as_deref()),
-        strs(rows, |_| None),
-        strs(rows, |r| Some(&r.mta_sts_status)),
-        strs(rows, |r| Some(&r.tlsrpt_status)),
-        strs(rows, |r| Some(&r.dkim_status)),
-        strs(rows, |r| Some(&r.dane_status)),
-        bools(|r| r.parked),
-        ints(|_| Some(9)),
-        ints(|_| Some(1)),
-    ];
-    RecordBatch::try_new(Arc::new(schema()), columns)
-        .map_err(|e| Error::Arrow(Default::default(), e))
-}
-
-/// A Parquet file being written batch by batch (zstd, as the store does).
-pub struct Writer {
-    path: std::path::PathBuf,
-    inner: ArrowWriter<std::fs::File>,
-    scanned_at_ms: i64,
-}
-
-impl Writer {
-    /// Creates `path` (and its parent folders).
-    pub fn create(path: &Path, scanned_at_ms: i64) -> Result<Self, Error> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| Error::Io(dir.to_path_buf(), e))?;
-        }
-        let file = std::fs::File::create(path).map_err(|e| Error::Io(path.to_path_buf(), e))?;
-        let props = WriterProperties::builder()
-            .set_compression(Compression::ZSTD(ZstdLevel::default()))
-            .build();
-        let inner = ArrowWriter::try_new(file, Arc::new(schema()), Some(props))
-            .map_err(|e| Error::Parquet(path.to_path_buf(), e))?;
-        Ok(Writer {
-            path: path.to_path_buf(),
-            inner,
-            scanned_at_ms,
-        })
-    }
-
-    /// Appends `rows`.
-    pub fn write(&mut self, rows: &[OwnedRow]) -> Result<(), Error> {
-        let b = batch(rows, self.scanned_at_ms)?;
-        self.inner
-            .write(&b)
-            .map_err(|e| Error::Parquet(self.path.clone(), e))
-    }
-
-    /// Writes the footer.
-    pub fn close(self) -> Result<(), Error> {
-        self.inner
-            .close()
-            .map_err(|e| Error::Parquet(self.path, e))?;
-        Ok(())
+/// A resolved domain with every probe authoritatively absent (DNSSEC
+/// `insecure`): the base that tests and fixtures modify.
+pub fn absent(domain: &str) -> Row {
+    Row {
+        seq: 0,
+        domain: domain.to_string(),
+        suffix: domain.rsplit('.').next().unwrap_or("").to_string(),
+        ns_hosts: Vec::new(),
+        scanned_at_ms: SCANNED_AT_MS,
+        posture: sample::absent_posture(),
+        queries: 9,
+        elapsed_ms: 1,
     }
 }
 
-/// Writes `batches` of rows to `path` (zstd, as the store does).
-pub fn write_parquet<'a>(
-    path: &Path,
-    batches: impl IntoIterator<Item = &'a [OwnedRow]>,
-    scanned_at_ms: i64,
-) -> Result<(), Error> {
-    let mut w = Writer::create(path, scanned_at_ms)?;
-    for rows in batches {
-        w.write(rows)?;
-    }
-    w.close()
+/// Marks `row` as a domain whose resolution failed: `resolution` and every
+/// probe's status are `error` (a failure is never absence).
+pub fn mark_error(row: &mut Row) {
+    row.posture = sample::error_posture();
 }
 
-/// Writes `rows` as the single part of snapshot `date` below `dir`.
-pub fn write_snapshot(
+/// Sets the DNSSEC status, with the algorithm list a scan gives it: one
+/// algorithm (13) for a signed domain, none otherwise.
+pub fn set_dnssec(row: &mut Row, status: DnssecStatus) {
+    row.posture.dnssec = Some(DnssecPosture {
+        status,
+        algorithms: if status == DnssecStatus::Secure {
+            vec![13]
+        } else {
+            Vec::new()
+        },
+        ..DnssecPosture::insecure()
+    });
+}
+
+/// The value labelled `label` in vocabulary `T`.
+pub fn label<T: Label>(label: &str) -> Result<T, ReportError> {
+    T::from_label(label)
+        .ok_or_else(|| ReportError::Fixture(format!("{label:?} is not in the vocabulary")))
+}
+
+fn optional<T: Label>(text: Option<&str>) -> Result<Option<T>, ReportError> {
+    text.filter(|s| !s.is_empty()).map(label).transpose()
+}
+
+/// Writes one snapshot dated `date` below `dir`, as one shard of `shards`,
+/// with the store's writer (its layout, its manifest, its Parquet). Rows are
+/// numbered in the order given, whatever their `seq`.
+pub fn write_shard(
     dir: &Path,
     date: &str,
-    rows: &[OwnedRow],
-) -> Result<std::path::PathBuf, Error> {
-    let path = dir
-        .join(format!("scan_date={date}"))
-        .join("part-0000-000000.parquet");
-    write_parquet(&path, [rows], 1_767_225_600_000)?;
-    Ok(path)
+    shard: Shard,
+    rows: impl IntoIterator<Item = Row>,
+) -> Result<Summary, ReportError> {
+    let mut writer = DatasetWriter::create(RunConfig::new(dir, date, shard, SCAN_ID))?;
+    for (seq, mut row) in (0u64..).zip(rows) {
+        row.seq = seq;
+        writer.push(&row)?;
+    }
+    Ok(writer.finish()?)
+}
+
+/// Writes `rows` as the single shard of snapshot `date` below `dir`; returns
+/// the partition folder.
+pub fn write_snapshot(dir: &Path, date: &str, rows: &[Row]) -> Result<PathBuf, ReportError> {
+    write_shard(dir, date, Shard::SINGLE, rows.iter().cloned())?;
+    Ok(mailcensus_store::partition_dir(dir, date))
 }
 
 /// Builds a row from a compact description: the domain, then `key=value`
-/// tokens, each optional (defaults are [`OwnedRow::absent`]):
+/// tokens, each optional (defaults are [`absent`]):
 ///
 /// `res=ok|nxdomain|error`, `ns=h1,h2`, `mx=STATUS[:h1,h2]`,
 /// `spf=STATUS[:ALL[:LOOKUPS]]`, `inc=t1,t2` (SPF include targets, which also
 /// build `spf_record`), `dmarc=STATUS[:P[:PCT]]`, `rua=u1,u2`, `auth=true|false`,
 /// `dnssec=S`, `bimi=S`, `logo=TEXT`, `sts=S`, `tlsrpt=S`, `dkim=S`, `dane=S`,
 /// `parked=true`, and `err` (every status column `error`, as a lame delegation).
+/// Values are the contract's labels; any other is an error.
 ///
 /// ```
-/// let r = mailcensus_report::fixture::compact("a.example spf=valid:-all:2 dmarc=valid:reject");
-/// assert_eq!(r.spf_all.as_deref(), Some("-all"));
-/// assert_eq!(r.dmarc_p.as_deref(), Some("reject"));
+/// use mailcensus_store::vocab::{AllQualifier, Policy};
+/// let r = mailcensus_report::fixture::compact("a.example spf=valid:-all:2 dmarc=valid:reject")?;
+/// assert_eq!(r.posture.spf.unwrap().all, Some(AllQualifier::Fail));
+/// assert_eq!(r.posture.dmarc.unwrap().p, Some(Policy::Reject));
+/// # Ok::<(), mailcensus_report::ReportError>(())
 /// ```
-pub fn compact(desc: &str) -> OwnedRow {
+pub fn compact(desc: &str) -> Result<Row, ReportError> {
     let mut tokens = desc.split_ascii_whitespace();
-    let mut r = OwnedRow::absent(tokens.next().unwrap_or(""));
+    let mut r = absent(tokens.next().unwrap_or(""));
     let list = |v: &str| -> Vec<String> {
         v.split(',')
             .filter(|s| !s.is_empty())
@@ -250,55 +123,70 @@ pub fn compact(desc: &str) -> OwnedRow {
     for t in tokens {
         let (k, v) = t.split_once('=').unwrap_or((t, ""));
         let mut parts = v.split(':');
-        let first = parts.next().unwrap_or("").to_string();
+        let first = parts.next().unwrap_or("");
+        let p = &mut r.posture;
+        let spf = p.spf.get_or_insert_with(SpfPosture::absent);
         match k {
-            "res" => r.resolution = first,
+            "res" => p.resolution = label(first)?,
             "ns" => r.ns_hosts = list(v),
             "mx" => {
-                r.mx_status = first;
-                r.mx_hosts = list(parts.next().unwrap_or(""));
-                if r.mx_status == "null_mx" {
-                    r.mx_hosts = vec![".".to_string()];
-                }
+                let status = label(first)?;
+                let hosts = if status == MxStatus::NullMx {
+                    vec![".".to_string()]
+                } else {
+                    list(parts.next().unwrap_or(""))
+                };
+                p.mx = Some(MxPosture { status, hosts });
             }
             "spf" => {
-                r.spf_status = first;
-                r.spf_all = parts.next().filter(|s| !s.is_empty()).map(str::to_string);
-                r.spf_lookups = parts.next().and_then(|s| s.parse().ok()).or(Some(0));
+                spf.status = label(first)?;
+                spf.all = optional::<AllQualifier>(parts.next())?;
+                spf.lookups = parts.next().and_then(|s| s.parse().ok()).or(Some(0));
             }
             "inc" => includes = list(v),
             "dmarc" => {
-                r.dmarc_status = first;
-                r.dmarc_p = parts.next().filter(|s| !s.is_empty()).map(str::to_string);
-                r.dmarc_pct = parts.next().and_then(|s| s.parse().ok());
+                let dmarc = p.dmarc.get_or_insert_with(DmarcPosture::absent);
+                dmarc.status = label(first)?;
+                dmarc.p = optional::<Policy>(parts.next())?;
+                dmarc.pct = parts.next().and_then(|s| s.parse().ok());
             }
-            "rua" => r.dmarc_rua = list(v),
-            "auth" => r.dmarc_rua_authorized = Some(first == "true"),
-            "dnssec" => r.dnssec_status = first,
-            "bimi" => r.bimi_status = first,
-            "logo" => r.bimi_logo = Some(v.to_string()),
-            "sts" => r.mta_sts_status = first,
-            "tlsrpt" => r.tlsrpt_status = first,
-            "dkim" => r.dkim_status = first,
-            "dane" => r.dane_status = first,
-            "parked" => r.parked = Some(first == "true"),
-            "err" => r.mark_error(),
-            _ => {}
+            "rua" => p.dmarc.get_or_insert_with(DmarcPosture::absent).rua = list(v),
+            "auth" => {
+                p.dmarc
+                    .get_or_insert_with(DmarcPosture::absent)
+                    .rua_authorized = Some(first == "true");
+            }
+            "dnssec" => set_dnssec(&mut r, label(first)?),
+            "bimi" => p.bimi.get_or_insert_with(BimiPosture::absent).status = label(first)?,
+            "logo" => p.bimi.get_or_insert_with(BimiPosture::absent).logo = Some(v.to_string()),
+            "sts" => p.mta_sts = Some(label(first)?),
+            "tlsrpt" => p.tlsrpt = Some(label(first)?),
+            "dkim" => p.dkim = Some(label(first)?),
+            "dane" => p.dane = Some(label(first)?),
+            "parked" => p.parked = first == "true",
+            "err" => mark_error(&mut r),
+            other => {
+                return Err(ReportError::Fixture(format!(
+                    "unknown key {other:?} in {desc:?}"
+                )));
+            }
         }
     }
-    if matches!(r.spf_status.as_str(), "valid" | "invalid") {
+    let spf = r.posture.spf.get_or_insert_with(SpfPosture::absent);
+    if present(Some(spf.status)) {
         let mut rec = String::from("v=spf1");
         for i in &includes {
             rec.push_str(" include:");
             rec.push_str(i);
         }
-        if let Some(a) = &r.spf_all {
+        if let Some(a) = spf.all {
             rec.push(' ');
-            rec.push_str(a);
+            rec.push_str(a.label());
         }
-        r.spf_record = Some(rec);
+        spf.record = Some(rec);
+        spf.void_lookups = spf.lookups.map(|_| 0);
     } else {
-        r.spf_lookups = None;
+        spf.lookups = None;
     }
-    r
+    Ok(r)
 }

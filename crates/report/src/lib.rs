@@ -1,10 +1,11 @@
 //! Adoption figures from mailcensus scan Parquet: the library behind
 //! `mailcensus report`.
 //!
-//! The report reads one or many snapshots (`DIR/scan_date=YYYY-MM-DD/part-*.parquet`,
-//! the contract of DESIGN.md "Output contract") with a projection of the columns
-//! it needs, streaming record batches ([`read`]), and aggregates them
-//! ([`aggregate`]) into:
+//! The report reads one or many snapshots (the dataset layout, column names and
+//! types, and status vocabularies of the Parquet contract all come from
+//! `mailcensus-store`: [`mailcensus_store::layout`], [`mod@mailcensus_store::schema`],
+//! [`mailcensus_store::vocab`]) with a projection of the columns it needs,
+//! streaming record batches ([`read`]), and aggregates them ([`aggregate`]) into:
 //!
 //! * a headline table per snapshot, with the definitions of DESIGN.md
 //!   "Statistics" ([`metrics`]): the denominator is every scanned domain, and every
@@ -16,7 +17,8 @@
 //! * trends across snapshots and a two-date comparison ([`compare`]).
 //!
 //! [`render`] writes it as Markdown, one self-contained HTML file with inline SVG
-//! charts ([`svg`]), CSV (formula-injection safe) or JSON (every figure, stable keys).
+//! charts ([`render::svg`]), CSV (formula-injection safe) or JSON (every figure,
+//! stable keys).
 //!
 //! Everything that came from DNS (TXT content, host names) is attacker-controlled:
 //! renderers escape it for their format.
@@ -30,7 +32,6 @@ pub mod read;
 pub mod render;
 pub mod row;
 pub mod sectors;
-pub mod svg;
 
 use std::path::{Path, PathBuf};
 
@@ -38,33 +39,72 @@ use serde::Serialize;
 
 pub use aggregate::{Aggregator, SnapshotReport};
 pub use compare::Comparison;
-pub use row::{OwnedRow, Row};
+pub use row::Row;
 pub use sectors::SectorMap;
 
 /// Version of the JSON layout; bumped when a key changes meaning or goes away.
 pub const SCHEMA: &str = "mailcensus-report/1";
 
 /// Errors of the report.
+///
+/// A message says what the report was doing and on which file, and never
+/// repeats its `source()`'s text: a caller prints the chain, each cause once.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum Error {
+pub enum ReportError {
     /// A file or directory could not be read or written.
-    #[error("{0}: {1}")]
-    Io(PathBuf, #[source] std::io::Error),
+    #[error("cannot {action} {}", path.display())]
+    Io {
+        /// What the report was doing, e.g. "read sector file".
+        action: &'static str,
+        /// The file or directory.
+        path: PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
     /// A Parquet file could not be opened or decoded.
-    #[error("{0}: {1}")]
-    Parquet(PathBuf, #[source] parquet::errors::ParquetError),
-    /// A record batch could not be decoded.
-    #[error("{0}: {1}")]
-    Arrow(PathBuf, #[source] arrow_schema::ArrowError),
+    #[error("cannot read Parquet file {}", path.display())]
+    Parquet {
+        /// The file.
+        path: PathBuf,
+        /// The decoder's error ([`mailcensus_store::cause`] unwraps the
+        /// wrappers that would repeat an I/O error's text).
+        source: mailcensus_store::BoxError,
+    },
     /// A file lacks a column the report needs.
-    #[error("{0}: no column `{1}`")]
-    MissingColumn(PathBuf, String),
+    #[error("{}: no column `{column}`", path.display())]
+    MissingColumn {
+        /// The file.
+        path: PathBuf,
+        /// The column.
+        column: &'static str,
+    },
     /// A column has a type the contract does not allow.
-    #[error("column `{0}` has unexpected type {1}")]
-    ColumnType(String, String),
-    /// No snapshot (`scan_date=YYYY-MM-DD/part-*.parquet`) below the directory.
-    #[error("{0}: no scan_date=YYYY-MM-DD/part-*.parquet snapshot")]
+    #[error("{}: column `{column}` has type {found}, the contract says {expected}", path.display())]
+    ColumnType {
+        /// The file.
+        path: PathBuf,
+        /// The column.
+        column: &'static str,
+        /// Its type in the file.
+        found: String,
+        /// Its type in the contract.
+        expected: String,
+    },
+    /// A categorical column holds a value outside its vocabulary (a file of a
+    /// newer contract, or a damaged one): counting it nowhere would lower
+    /// every share silently.
+    #[error("{}: column `{column}` holds {value:?}, which is not in its vocabulary", path.display())]
+    Vocabulary {
+        /// The file.
+        path: PathBuf,
+        /// The column.
+        column: &'static str,
+        /// The value.
+        value: String,
+    },
+    /// No snapshot below the directory.
+    #[error("{}: no {} snapshot", .0.display(), mailcensus_store::layout::PATTERN)]
     NoData(PathBuf),
     /// A `--compare` date has no snapshot.
     #[error("no snapshot dated {0}")]
@@ -72,9 +112,38 @@ pub enum Error {
     /// The sector file is malformed.
     #[error("sector file: {0}")]
     Sectors(String),
-    /// JSON output failed.
-    #[error("json: {0}")]
+    /// A fixture description names a value outside the contract.
+    #[error("fixture: {0}")]
+    Fixture(String),
+    /// Encoding the JSON report failed.
+    #[error("cannot encode the report as JSON")]
     Json(#[from] serde_json::Error),
+    /// Listing the dataset, or writing a fixture with the store's writer,
+    /// failed (the store's own message and causes).
+    #[error(transparent)]
+    Store(#[from] mailcensus_store::StoreError),
+}
+
+impl ReportError {
+    /// An I/O error while doing `action` on `path`.
+    pub(crate) fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Self {
+        move |source| Self::Io {
+            path: path.to_path_buf(),
+            action,
+            source,
+        }
+    }
+
+    /// A Parquet or Arrow error while reading `path`.
+    pub(crate) fn parquet<E: Into<mailcensus_store::BoxError>>(
+        path: impl Into<PathBuf>,
+    ) -> impl FnOnce(E) -> ReportError {
+        let path = path.into();
+        move |error| ReportError::Parquet {
+            path,
+            source: mailcensus_store::cause(error),
+        }
+    }
 }
 
 /// What to compute.
@@ -145,7 +214,7 @@ pub struct Report {
 }
 
 /// Reads the snapshots below `dir` and computes the report.
-pub fn build(dir: &Path, opts: &Options) -> Result<Report, Error> {
+pub fn build(dir: &Path, opts: &Options) -> Result<Report, ReportError> {
     let snaps = read::discover(dir)?;
     let mut snapshots = Vec::with_capacity(snaps.len());
     let mut rows_read = 0;
@@ -160,7 +229,7 @@ pub fn build(dir: &Path, opts: &Options) -> Result<Report, Error> {
                 snaps
                     .iter()
                     .find(|s| s.date == d)
-                    .ok_or_else(|| Error::NoSnapshot(d.to_string()))
+                    .ok_or_else(|| ReportError::NoSnapshot(d.to_string()))
             };
             let c = compare::compare(find(a)?, find(b)?)?;
             rows_read += 2 * c.common + c.only_a + c.only_b;

@@ -6,6 +6,10 @@
 //! The notebooks compute the same predicates in SQL; a change here must be made
 //! there too (the notebook test compares the figures exactly).
 
+use mailcensus_store::vocab::{
+    AllQualifier, BimiStatus, DkimStatus, DnssecStatus, MxStatus, Policy, Resolution, Status,
+};
+
 use crate::row::Row;
 
 /// One headline metric.
@@ -21,26 +25,32 @@ pub struct Metric {
     pub test: fn(&Row<'_>) -> bool,
 }
 
-fn spf_present(r: &Row<'_>) -> bool {
-    matches!(r.spf_status, "valid" | "invalid")
+/// Whether a status is `valid` or `invalid`: a record is published.
+pub fn present(status: Option<Status>) -> bool {
+    matches!(status, Some(Status::Valid | Status::Invalid))
 }
 
-fn spf_all_is(r: &Row<'_>, q: &str) -> bool {
+fn spf_present(r: &Row<'_>) -> bool {
+    present(r.spf_status)
+}
+
+fn spf_all_is(r: &Row<'_>, q: AllQualifier) -> bool {
     spf_present(r) && r.spf_all == Some(q)
 }
 
-fn dmarc_valid(r: &Row<'_>) -> bool {
-    r.dmarc_status == "valid"
+/// Whether the row's DMARC record is valid.
+pub fn dmarc_valid(r: &Row<'_>) -> bool {
+    r.dmarc_status == Some(Status::Valid)
 }
 
-fn dmarc_p_is(r: &Row<'_>, p: &str) -> bool {
+fn dmarc_p_is(r: &Row<'_>, p: Policy) -> bool {
     dmarc_valid(r) && r.dmarc_p == Some(p)
 }
 
 /// Whether the row has an enforcing DMARC policy: valid and `p` is
 /// `quarantine` or `reject` (DESIGN.md "Statistics").
 pub fn dmarc_enforcing(r: &Row<'_>) -> bool {
-    dmarc_valid(r) && matches!(r.dmarc_p, Some("quarantine" | "reject"))
+    dmarc_valid(r) && matches!(r.dmarc_p, Some(Policy::Quarantine | Policy::Reject))
 }
 
 macro_rules! metric {
@@ -60,7 +70,7 @@ pub const METRICS: &[Metric] = &[
         "nxdomain",
         "NXDOMAIN",
         "The domain's MX query answered NXDOMAIN (RFC 8020): delegated but not resolving.",
-        |r| r.resolution == "nxdomain"
+        |r| r.resolution == Some(Resolution::NxDomain)
     ),
     metric!(
         "spf_present",
@@ -72,31 +82,31 @@ pub const METRICS: &[Metric] = &[
         "spf_valid",
         "SPF valid",
         "spf_status is valid: exactly one v=spf1 record that parses and stays within RFC 7208 limits.",
-        |r| r.spf_status == "valid"
+        |r| r.spf_status == Some(Status::Valid)
     ),
     metric!(
         "spf_all_fail",
         "SPF -all",
         "SPF is present and its all mechanism is -all (hard fail).",
-        |r| spf_all_is(r, "-all")
+        |r| spf_all_is(r, AllQualifier::Fail)
     ),
     metric!(
         "spf_all_softfail",
         "SPF ~all",
         "SPF is present and its all mechanism is ~all (soft fail).",
-        |r| spf_all_is(r, "~all")
+        |r| spf_all_is(r, AllQualifier::SoftFail)
     ),
     metric!(
         "spf_all_neutral",
         "SPF ?all",
         "SPF is present and its all mechanism is ?all (neutral).",
-        |r| spf_all_is(r, "?all")
+        |r| spf_all_is(r, AllQualifier::Neutral)
     ),
     metric!(
         "spf_all_pass",
         "SPF +all",
         "SPF is present and its all mechanism is +all, which authorises every sender.",
-        |r| spf_all_is(r, "+all")
+        |r| spf_all_is(r, AllQualifier::Pass)
     ),
     metric!(
         "spf_over_10_lookups",
@@ -108,7 +118,7 @@ pub const METRICS: &[Metric] = &[
         "dmarc_present",
         "DMARC present",
         "dmarc_status is valid or invalid: a TXT record is published at _dmarc.<domain>.",
-        |r| matches!(r.dmarc_status, "valid" | "invalid")
+        |r| present(r.dmarc_status)
     ),
     metric!(
         "dmarc_valid",
@@ -120,19 +130,19 @@ pub const METRICS: &[Metric] = &[
         "dmarc_p_none",
         "DMARC p=none",
         "DMARC is valid and p=none (monitoring only).",
-        |r| dmarc_p_is(r, "none")
+        |r| dmarc_p_is(r, Policy::None)
     ),
     metric!(
         "dmarc_p_quarantine",
         "DMARC p=quarantine",
         "DMARC is valid and p=quarantine.",
-        |r| dmarc_p_is(r, "quarantine")
+        |r| dmarc_p_is(r, Policy::Quarantine)
     ),
     metric!(
         "dmarc_p_reject",
         "DMARC p=reject",
         "DMARC is valid and p=reject.",
-        |r| dmarc_p_is(r, "reject")
+        |r| dmarc_p_is(r, Policy::Reject)
     ),
     metric!(
         "dmarc_enforcing",
@@ -162,19 +172,19 @@ pub const METRICS: &[Metric] = &[
         "dnssec_secure",
         "DNSSEC secure",
         "dnssec_status is secure: the validating resolver authenticated the domain's chain of trust.",
-        |r| r.dnssec_status == "secure"
+        |r| r.dnssec_status == Some(DnssecStatus::Secure)
     ),
     metric!(
         "dnssec_bogus",
         "DNSSEC bogus",
         "dnssec_status is bogus: signed, but validation fails.",
-        |r| r.dnssec_status == "bogus"
+        |r| r.dnssec_status == Some(DnssecStatus::Bogus)
     ),
     metric!(
         "null_mx",
         "Null MX",
         "mx_status is null_mx: the sole MX is \"0 .\" (RFC 7505), the domain accepts no mail.",
-        |r| r.mx_status == "null_mx"
+        |r| r.mx_status == Some(MxStatus::NullMx)
     ),
     metric!(
         "parked",
@@ -186,80 +196,80 @@ pub const METRICS: &[Metric] = &[
         "bimi_valid",
         "BIMI",
         "bimi_status is valid: a BIMI record at default._bimi.<domain> that parses.",
-        |r| r.bimi_status == "valid"
+        |r| r.bimi_status == Some(BimiStatus::Valid)
     ),
     metric!(
         "mta_sts_valid",
         "MTA-STS",
         "mta_sts_status is valid: a v=STSv1 record at _mta-sts.<domain> (RFC 8461).",
-        |r| r.mta_sts_status == "valid"
+        |r| r.mta_sts_status == Some(Status::Valid)
     ),
     metric!(
         "tlsrpt_valid",
         "TLS-RPT",
         "tlsrpt_status is valid: a v=TLSRPTv1 record at _smtp._tls.<domain> (RFC 8460).",
-        |r| r.tlsrpt_status == "valid"
+        |r| r.tlsrpt_status == Some(Status::Valid)
     ),
     metric!(
         "dkim_likely",
         "DKIM hint",
         "dkim_status is likely: _domainkey.<domain> exists (NOERROR), a hint that DKIM keys are published (RFC 8020).",
-        |r| r.dkim_status == "likely"
+        |r| r.dkim_status == Some(DkimStatus::Likely)
     ),
     metric!(
         "dane_valid",
         "DANE",
         "dane_status is valid: every MX host has a usable TLSA RRset at _25._tcp (RFC 7672).",
-        |r| r.dane_status == "valid"
+        |r| r.dane_status == Some(Status::Valid)
     ),
     metric!(
         "resolution_error",
         "Error: resolution",
         "resolution is error: the domain's first query failed, so nothing about it is known.",
-        |r| r.resolution == "error"
+        |r| r.resolution == Some(Resolution::Error)
     ),
     metric!("mx_error", "Error: MX", "mx_status is error.", |r| r
         .mx_status
-        == "error"),
+        == Some(MxStatus::Error)),
     metric!(
         "spf_error",
         "Error: SPF",
         "spf_status is error (a TXT lookup in the SPF tree failed).",
-        |r| r.spf_status == "error"
+        |r| r.spf_status == Some(Status::Error)
     ),
     metric!(
         "dmarc_error",
         "Error: DMARC",
         "dmarc_status is error.",
-        |r| r.dmarc_status == "error"
+        |r| r.dmarc_status == Some(Status::Error)
     ),
     metric!(
         "dnssec_error",
         "Error: DNSSEC",
         "dnssec_status is error.",
-        |r| r.dnssec_status == "error"
+        |r| r.dnssec_status == Some(DnssecStatus::Error)
     ),
     metric!("bimi_error", "Error: BIMI", "bimi_status is error.", |r| r
         .bimi_status
-        == "error"),
+        == Some(BimiStatus::Error)),
     metric!(
         "mta_sts_error",
         "Error: MTA-STS",
         "mta_sts_status is error.",
-        |r| r.mta_sts_status == "error"
+        |r| r.mta_sts_status == Some(Status::Error)
     ),
     metric!(
         "tlsrpt_error",
         "Error: TLS-RPT",
         "tlsrpt_status is error.",
-        |r| r.tlsrpt_status == "error"
+        |r| r.tlsrpt_status == Some(Status::Error)
     ),
     metric!("dkim_error", "Error: DKIM", "dkim_status is error.", |r| r
         .dkim_status
-        == "error"),
+        == Some(DkimStatus::Error)),
     metric!("dane_error", "Error: DANE", "dane_status is error.", |r| r
         .dane_status
-        == "error"),
+        == Some(Status::Error)),
 ];
 
 /// The metrics drawn in trend charts and the per-group (sector, operator) charts.

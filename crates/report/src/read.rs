@@ -1,10 +1,15 @@
 //! Finding snapshots and streaming their rows.
 //!
-//! A scan directory holds one folder per snapshot, `scan_date=YYYY-MM-DD/`, with
-//! complete parts named `part-*.parquet` (writers use a temporary name until a
+//! A scan directory holds one folder per snapshot with its complete parts, as
+//! [`mailcensus_store::layout`] names them (writers use a temporary name until a
 //! part is closed, so anything else is skipped). Files are read with a
 //! projection mask by column name and streamed batch by batch: memory stays
 //! bounded by one record batch whatever the size of the snapshot.
+//!
+//! Column names and types come from [`mod@mailcensus_store::schema`]; a categorical
+//! column's text is read into its posture type ([`mailcensus_store::vocab`]),
+//! and a value outside the vocabulary is an error, not a row that counts
+//! nowhere.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -16,10 +21,13 @@ use arrow_array::{
     StringViewArray,
 };
 use arrow_schema::DataType;
+use mailcensus_store::layout;
+use mailcensus_store::schema::{self as col, Column};
+use mailcensus_store::vocab::Label;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-use crate::Error;
+use crate::ReportError as Error;
 use crate::row::Row;
 
 /// One snapshot: a scan date and its complete Parquet parts.
@@ -31,43 +39,15 @@ pub struct Snapshot {
     pub files: Vec<PathBuf>,
 }
 
-fn is_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 10
-        && b.iter().enumerate().all(|(i, c)| match i {
-            4 | 7 => *c == b'-',
-            _ => c.is_ascii_digit(),
-        })
-}
-
-fn parts_in(dir: &Path) -> Result<Vec<PathBuf>, Error> {
-    let mut parts = Vec::new();
-    let entries = std::fs::read_dir(dir).map_err(|e| Error::Io(dir.to_path_buf(), e))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| Error::Io(dir.to_path_buf(), e))?;
-        let path = entry.path();
-        let complete = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with("part-") && n.ends_with(".parquet"));
-        if complete && path.is_file() {
-            parts.push(path);
-        }
-    }
-    parts.sort();
-    Ok(parts)
-}
-
-/// The snapshots below `dir`, oldest first. `dir` may also be one
-/// `scan_date=…` folder itself.
+/// The snapshots below `dir`, oldest first. `dir` may also be one partition
+/// folder itself.
 pub fn discover(dir: &Path) -> Result<Vec<Snapshot>, Error> {
     let own_date = dir
         .file_name()
         .and_then(|n| n.to_str())
-        .and_then(|n| n.strip_prefix("scan_date="))
-        .filter(|d| is_date(d));
+        .and_then(layout::partition_date);
     if let Some(date) = own_date {
-        let files = parts_in(dir)?;
+        let files = layout::part_files(dir)?;
         if files.is_empty() {
             return Err(Error::NoData(dir.to_path_buf()));
         }
@@ -77,23 +57,8 @@ pub fn discover(dir: &Path) -> Result<Vec<Snapshot>, Error> {
         }]);
     }
     let mut snapshots = Vec::new();
-    let entries = std::fs::read_dir(dir).map_err(|e| Error::Io(dir.to_path_buf(), e))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| Error::Io(dir.to_path_buf(), e))?;
-        let path = entry.path();
-        let Some(date) = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .and_then(|n| n.strip_prefix("scan_date="))
-            .filter(|d| is_date(d))
-            .map(str::to_string)
-        else {
-            continue;
-        };
-        if !path.is_dir() {
-            continue;
-        }
-        let files = parts_in(&path)?;
+    for (date, path) in layout::partitions(dir)? {
+        let files = layout::part_files(&path)?;
         if !files.is_empty() {
             snapshots.push(Snapshot { date, files });
         }
@@ -101,8 +66,16 @@ pub fn discover(dir: &Path) -> Result<Vec<Snapshot>, Error> {
     if snapshots.is_empty() {
         return Err(Error::NoData(dir.to_path_buf()));
     }
-    snapshots.sort_by(|a, b| a.date.cmp(&b.date));
     Ok(snapshots)
+}
+
+fn wrong_type(path: &Path, column: &Column, found: &DataType) -> Error {
+    Error::ColumnType {
+        path: path.to_path_buf(),
+        column: column.name,
+        found: found.to_string(),
+        expected: column.ty.to_string(),
+    }
 }
 
 /// A string column in any of arrow's string layouts.
@@ -114,12 +87,12 @@ enum StrCol<'a> {
 }
 
 impl<'a> StrCol<'a> {
-    fn new(name: &str, array: &'a dyn Array) -> Result<Self, Error> {
+    fn new(path: &Path, column: &Column, array: &'a dyn Array) -> Result<Self, Error> {
         match array.data_type() {
             DataType::Utf8 => Ok(StrCol::Utf8(array.as_string::<i32>())),
             DataType::LargeUtf8 => Ok(StrCol::Large(array.as_string::<i64>())),
             DataType::Utf8View => Ok(StrCol::View(array.as_string_view())),
-            other => Err(Error::ColumnType(name.to_string(), other.to_string())),
+            other => Err(wrong_type(path, column, other)),
         }
     }
 
@@ -132,6 +105,28 @@ impl<'a> StrCol<'a> {
     }
 }
 
+/// A categorical string column, read into its vocabulary type `T`.
+struct LabelCol<'a> {
+    column: Column,
+    text: Option<StrCol<'a>>,
+}
+
+impl LabelCol<'_> {
+    fn get<T: Label>(&self, path: &Path, i: usize) -> Result<Option<T>, Error> {
+        match self.text.and_then(|c| c.get(i)) {
+            None => Ok(None),
+            Some(label) => match T::from_label(label) {
+                Some(value) => Ok(Some(value)),
+                None => Err(Error::Vocabulary {
+                    path: path.to_path_buf(),
+                    column: self.column.name,
+                    value: label.to_string(),
+                }),
+            },
+        }
+    }
+}
+
 /// A `list<utf8>` column.
 struct ListCol<'a> {
     list: &'a ListArray,
@@ -139,11 +134,11 @@ struct ListCol<'a> {
 }
 
 impl<'a> ListCol<'a> {
-    fn new(name: &str, array: &'a dyn Array) -> Result<Self, Error> {
+    fn new(path: &Path, column: &Column, array: &'a dyn Array) -> Result<Self, Error> {
         let list = array
             .as_list_opt::<i32>()
-            .ok_or_else(|| Error::ColumnType(name.to_string(), array.data_type().to_string()))?;
-        let values = StrCol::new(name, list.values().as_ref())?;
+            .ok_or_else(|| wrong_type(path, column, array.data_type()))?;
+        let values = StrCol::new(path, column, list.values().as_ref())?;
         Ok(ListCol { list, values })
     }
 
@@ -162,98 +157,96 @@ impl<'a> ListCol<'a> {
     }
 }
 
-/// The projected columns of one batch, each `None` when not projected.
-struct Columns<'a> {
-    str_cols: Vec<Option<StrCol<'a>>>,
-    lists: Vec<Option<ListCol<'a>>>,
-    ints: Vec<Option<&'a Int32Array>>,
-    bools: Vec<Option<&'a BooleanArray>>,
+fn fill<'a>(list: &Option<ListCol<'a>>, i: usize, out: &mut Vec<&'a str>) {
+    match list {
+        Some(l) => l.fill(i, out),
+        None => out.clear(),
+    }
 }
 
-const STR_NAMES: &[&str] = &[
-    "domain",
-    "resolution",
-    "mx_status",
-    "spf_status",
-    "spf_record",
-    "spf_all",
-    "dmarc_status",
-    "dmarc_p",
-    "dnssec_status",
-    "bimi_status",
-    "mta_sts_status",
-    "tlsrpt_status",
-    "dkim_status",
-    "dane_status",
-];
-const LIST_NAMES: &[&str] = &["ns_hosts", "mx_hosts", "dmarc_rua"];
-const INT_NAMES: &[&str] = &["spf_lookups", "dmarc_pct"];
-const BOOL_NAMES: &[&str] = &["dmarc_rua_authorized", "parked"];
+fn int(array: Option<&Int32Array>, i: usize) -> Option<i32> {
+    array.and_then(|a| (!a.is_null(i)).then(|| a.value(i)))
+}
+
+fn bool(array: Option<&BooleanArray>, i: usize) -> Option<bool> {
+    array.and_then(|a| (!a.is_null(i)).then(|| a.value(i)))
+}
+
+/// The columns of one batch that [`Row`] reads, each `None` when not projected.
+struct Columns<'a> {
+    domain: Option<StrCol<'a>>,
+    resolution: LabelCol<'a>,
+    ns_hosts: Option<ListCol<'a>>,
+    mx_status: LabelCol<'a>,
+    mx_hosts: Option<ListCol<'a>>,
+    spf_status: LabelCol<'a>,
+    spf_record: Option<StrCol<'a>>,
+    spf_all: LabelCol<'a>,
+    spf_lookups: Option<&'a Int32Array>,
+    dmarc_status: LabelCol<'a>,
+    dmarc_p: LabelCol<'a>,
+    dmarc_pct: Option<&'a Int32Array>,
+    dmarc_rua: Option<ListCol<'a>>,
+    dmarc_rua_authorized: Option<&'a BooleanArray>,
+    dnssec_status: LabelCol<'a>,
+    bimi_status: LabelCol<'a>,
+    mta_sts_status: LabelCol<'a>,
+    tlsrpt_status: LabelCol<'a>,
+    dkim_status: LabelCol<'a>,
+    dane_status: LabelCol<'a>,
+    parked: Option<&'a BooleanArray>,
+}
 
 impl<'a> Columns<'a> {
-    fn new(batch: &'a RecordBatch) -> Result<Self, Error> {
-        let str_cols = STR_NAMES
-            .iter()
-            .map(|n| {
-                batch
-                    .column_by_name(n)
-                    .map(|a| StrCol::new(n, a.as_ref()))
-                    .transpose()
+    fn new(path: &Path, batch: &'a RecordBatch) -> Result<Self, Error> {
+        let array = |c: &Column| batch.column_by_name(c.name).map(|a| a.as_ref());
+        let text = |c: &Column| array(c).map(|a| StrCol::new(path, c, a)).transpose();
+        let label = |c: Column| {
+            Ok::<_, Error>(LabelCol {
+                column: c,
+                text: text(&c)?,
             })
-            .collect::<Result<_, _>>()?;
-        let lists = LIST_NAMES
-            .iter()
-            .map(|n| {
-                batch
-                    .column_by_name(n)
-                    .map(|a| ListCol::new(n, a.as_ref()))
-                    .transpose()
-            })
-            .collect::<Result<_, _>>()?;
-        let ints = INT_NAMES
-            .iter()
-            .map(|n| {
-                batch
-                    .column_by_name(n)
-                    .map(|a| {
-                        a.as_primitive_opt::<Int32Type>().ok_or_else(|| {
-                            Error::ColumnType(n.to_string(), a.data_type().to_string())
-                        })
-                    })
-                    .transpose()
-            })
-            .collect::<Result<_, _>>()?;
-        let bools = BOOL_NAMES
-            .iter()
-            .map(|n| {
-                batch
-                    .column_by_name(n)
-                    .map(|a| {
-                        a.as_boolean_opt().ok_or_else(|| {
-                            Error::ColumnType(n.to_string(), a.data_type().to_string())
-                        })
-                    })
-                    .transpose()
-            })
-            .collect::<Result<_, _>>()?;
+        };
+        let list = |c: &Column| array(c).map(|a| ListCol::new(path, c, a)).transpose();
+        let ints = |c: &Column| {
+            array(c)
+                .map(|a| {
+                    a.as_primitive_opt::<Int32Type>()
+                        .ok_or_else(|| wrong_type(path, c, a.data_type()))
+                })
+                .transpose()
+        };
+        let bools = |c: &Column| {
+            array(c)
+                .map(|a| {
+                    a.as_boolean_opt()
+                        .ok_or_else(|| wrong_type(path, c, a.data_type()))
+                })
+                .transpose()
+        };
         Ok(Columns {
-            str_cols,
-            lists,
-            ints,
-            bools,
+            domain: text(&col::DOMAIN)?,
+            resolution: label(col::RESOLUTION)?,
+            ns_hosts: list(&col::NS_HOSTS)?,
+            mx_status: label(col::MX_STATUS)?,
+            mx_hosts: list(&col::MX_HOSTS)?,
+            spf_status: label(col::SPF_STATUS)?,
+            spf_record: text(&col::SPF_RECORD)?,
+            spf_all: label(col::SPF_ALL)?,
+            spf_lookups: ints(&col::SPF_LOOKUPS)?,
+            dmarc_status: label(col::DMARC_STATUS)?,
+            dmarc_p: label(col::DMARC_P)?,
+            dmarc_pct: ints(&col::DMARC_PCT)?,
+            dmarc_rua: list(&col::DMARC_RUA)?,
+            dmarc_rua_authorized: bools(&col::DMARC_RUA_AUTHORIZED)?,
+            dnssec_status: label(col::DNSSEC_STATUS)?,
+            bimi_status: label(col::BIMI_STATUS)?,
+            mta_sts_status: label(col::MTA_STS_STATUS)?,
+            tlsrpt_status: label(col::TLSRPT_STATUS)?,
+            dkim_status: label(col::DKIM_STATUS)?,
+            dane_status: label(col::DANE_STATUS)?,
+            parked: bools(&col::PARKED)?,
         })
-    }
-
-    fn s(&self, idx: usize, i: usize) -> Option<&'a str> {
-        self.str_cols[idx].and_then(|c| c.get(i))
-    }
-
-    fn int(&self, idx: usize, i: usize) -> Option<i32> {
-        self.ints[idx].and_then(|a| (!a.is_null(i)).then(|| a.value(i)))
-    }
-
-    fn bool(&self, idx: usize, i: usize) -> Option<bool> {
-        self.bools[idx].and_then(|a| (!a.is_null(i)).then(|| a.value(i)))
     }
 }
 
@@ -262,69 +255,71 @@ impl<'a> Columns<'a> {
 /// file is an error: a report silently built on absent data would publish zeros.
 pub fn for_each_row(
     files: &[PathBuf],
-    columns: &[&str],
+    columns: &[Column],
     mut f: impl FnMut(&Row<'_>),
 ) -> Result<u64, Error> {
     let mut rows = 0u64;
     for path in files {
-        let file = File::open(path).map_err(|e| Error::Io(path.clone(), e))?;
-        let builder = ParquetRecordBatchReaderBuilder::try_new(file)
-            .map_err(|e| Error::Parquet(path.clone(), e))?;
+        let file = File::open(path).map_err(Error::io("open", path))?;
+        let builder =
+            ParquetRecordBatchReaderBuilder::try_new(file).map_err(Error::parquet(path))?;
         let schema = builder.parquet_schema();
         // Top-level column index by name; a list column spans several leaves,
         // so match on the root of each leaf's path.
         let mut roots = Vec::new();
-        for name in columns {
+        for column in columns {
             let found = schema
                 .columns()
                 .iter()
                 .enumerate()
-                .find(|(_, c)| c.path().parts().first().map(String::as_str) == Some(*name))
+                .find(|(_, c)| c.path().parts().first().map(String::as_str) == Some(column.name))
                 .map(|(i, _)| schema.get_column_root_idx(i));
             match found {
                 Some(root) => roots.push(root),
-                None => return Err(Error::MissingColumn(path.clone(), (*name).to_string())),
+                None => {
+                    return Err(Error::MissingColumn {
+                        path: path.clone(),
+                        column: column.name,
+                    });
+                }
             }
         }
         let mask = ProjectionMask::roots(schema, roots);
         let reader = builder
             .with_projection(mask)
             .build()
-            .map_err(|e| Error::Parquet(path.clone(), e))?;
+            .map_err(Error::parquet(path))?;
         for batch in reader {
-            let batch = batch.map_err(|e| Error::Arrow(path.clone(), e))?;
-            let cols = Columns::new(&batch)?;
+            let batch = batch.map_err(Error::parquet(path))?;
+            let c = Columns::new(path, &batch)?;
             // Reused per row; they borrow from this batch, so they live with it.
             let (mut ns, mut mx, mut rua) = (Vec::new(), Vec::new(), Vec::new());
             for i in 0..batch.num_rows() {
-                for (buf, idx) in [(&mut ns, 0), (&mut mx, 1), (&mut rua, 2)] {
-                    match &cols.lists[idx] {
-                        Some(l) => l.fill(i, buf),
-                        None => buf.clear(),
-                    }
-                }
+                fill(&c.ns_hosts, i, &mut ns);
+                fill(&c.mx_hosts, i, &mut mx);
+                fill(&c.dmarc_rua, i, &mut rua);
                 let row = Row {
-                    domain: cols.s(0, i).unwrap_or(""),
-                    resolution: cols.s(1, i).unwrap_or(""),
+                    domain: c.domain.and_then(|d| d.get(i)).unwrap_or(""),
+                    resolution: c.resolution.get(path, i)?,
                     ns_hosts: &ns,
-                    mx_status: cols.s(2, i).unwrap_or(""),
+                    mx_status: c.mx_status.get(path, i)?,
                     mx_hosts: &mx,
-                    spf_status: cols.s(3, i).unwrap_or(""),
-                    spf_record: cols.s(4, i),
-                    spf_all: cols.s(5, i),
-                    spf_lookups: cols.int(0, i),
-                    dmarc_status: cols.s(6, i).unwrap_or(""),
-                    dmarc_p: cols.s(7, i),
-                    dmarc_pct: cols.int(1, i),
+                    spf_status: c.spf_status.get(path, i)?,
+                    spf_record: c.spf_record.and_then(|r| r.get(i)),
+                    spf_all: c.spf_all.get(path, i)?,
+                    spf_lookups: int(c.spf_lookups, i),
+                    dmarc_status: c.dmarc_status.get(path, i)?,
+                    dmarc_p: c.dmarc_p.get(path, i)?,
+                    dmarc_pct: int(c.dmarc_pct, i),
                     dmarc_rua: &rua,
-                    dmarc_rua_authorized: cols.bool(0, i),
-                    dnssec_status: cols.s(8, i).unwrap_or(""),
-                    bimi_status: cols.s(9, i).unwrap_or(""),
-                    mta_sts_status: cols.s(10, i).unwrap_or(""),
-                    tlsrpt_status: cols.s(11, i).unwrap_or(""),
-                    dkim_status: cols.s(12, i).unwrap_or(""),
-                    dane_status: cols.s(13, i).unwrap_or(""),
-                    parked: cols.bool(1, i),
+                    dmarc_rua_authorized: bool(c.dmarc_rua_authorized, i),
+                    dnssec_status: c.dnssec_status.get(path, i)?,
+                    bimi_status: c.bimi_status.get(path, i)?,
+                    mta_sts_status: c.mta_sts_status.get(path, i)?,
+                    tlsrpt_status: c.tlsrpt_status.get(path, i)?,
+                    dkim_status: c.dkim_status.get(path, i)?,
+                    dane_status: c.dane_status.get(path, i)?,
+                    parked: bool(c.parked, i),
                 };
                 f(&row);
                 rows += 1;
@@ -332,22 +327,4 @@ pub fn for_each_row(
         }
     }
     Ok(rows)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates_must_be_iso() {
-        for (s, ok) in [
-            ("2026-11-23", true),
-            ("2026-1-23", false),
-            ("2026_11_23", false),
-            ("20261123ab", false),
-            ("", false),
-        ] {
-            assert_eq!(is_date(s), ok, "{s}");
-        }
-    }
 }

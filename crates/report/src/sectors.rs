@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::Error;
+use crate::ReportError;
 
 /// Domain → (sector, size class). Names are interned: a national sector file
 /// lists millions of domains but only a handful of sectors.
@@ -45,7 +45,7 @@ fn split_csv(line: &str) -> Vec<String> {
 
 impl SectorMap {
     /// Parses CSV text.
-    pub fn parse(text: &str) -> Result<Self, Error> {
+    pub fn parse(text: &str) -> Result<Self, ReportError> {
         let mut out = SectorMap::default();
         for (n, line) in text.lines().enumerate() {
             let line = line.trim_end_matches('\r');
@@ -59,7 +59,7 @@ impl SectorMap {
             }
             let sector = cells.get(1).map(|s| s.trim()).filter(|s| !s.is_empty());
             let Some(sector) = sector else {
-                return Err(Error::Sectors(format!("line {}: no sector", n + 1)));
+                return Err(ReportError::Sectors(format!("line {}: no sector", n + 1)));
             };
             let size = cells
                 .get(2)
@@ -91,8 +91,9 @@ impl SectorMap {
     }
 
     /// Reads and parses a CSV file.
-    pub fn load(path: &Path) -> Result<Self, Error> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::Io(path.to_path_buf(), e))?;
+    pub fn load(path: &Path) -> Result<Self, ReportError> {
+        let text =
+            std::fs::read_to_string(path).map_err(ReportError::io("read sector file", path))?;
         Self::parse(&text)
     }
 

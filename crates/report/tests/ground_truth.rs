@@ -12,25 +12,37 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
-use mailcensus_report::fixture::write_snapshot;
+use mailcensus_report::fixture::{self, label, write_snapshot};
 use mailcensus_report::render::{Format, render};
-use mailcensus_report::{Options, OwnedRow, SectorMap, build};
+use mailcensus_report::{Options, SectorMap, build};
+use mailcensus_store::Row;
+use mailcensus_store::schema::{self as col, Column};
+use mailcensus_store::vocab::{DnssecStatus, Label};
 use serde_json::Value;
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn s(v: &Value, k: &str) -> String {
-    v[k].as_str().unwrap_or_default().to_string()
+fn s(v: &Value, c: Column) -> Option<&str> {
+    v[c.name].as_str()
 }
 
-fn opt_s(v: &Value, k: &str) -> Option<String> {
-    v[k].as_str().map(str::to_string)
+fn vocab<T: Label>(v: &Value, c: Column) -> T {
+    label(s(v, c).unwrap()).unwrap()
 }
 
-fn list(v: &Value, k: &str) -> Vec<String> {
-    v[k].as_array()
+fn opt<T: Label>(v: &Value, c: Column) -> Option<T> {
+    s(v, c).map(|text| label(text).unwrap())
+}
+
+fn opt_s(v: &Value, c: Column) -> Option<String> {
+    s(v, c).map(str::to_string)
+}
+
+fn list(v: &Value, c: Column) -> Vec<String> {
+    v[c.name]
+        .as_array()
         .map(|a| {
             a.iter()
                 .filter_map(|x| x.as_str().map(str::to_string))
@@ -39,41 +51,47 @@ fn list(v: &Value, k: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn int(v: &Value, k: &str) -> Option<i32> {
-    v[k].as_i64().map(|n| i32::try_from(n).unwrap())
+fn int(v: &Value, c: Column) -> Option<i32> {
+    v[c.name].as_i64().map(|n| i32::try_from(n).unwrap())
 }
 
-fn truth_rows(path: &Path) -> Vec<OwnedRow> {
+/// The truth keeps the contract's column names and labels; it is read back
+/// into the store's row, as a scan would have written it.
+fn truth_rows(path: &Path) -> Vec<Row> {
     let file = std::fs::File::open(path).unwrap();
     let reader = BufReader::new(flate2::read::GzDecoder::new(file));
     reader
         .lines()
         .map(|l| {
             let v: Value = serde_json::from_str(&l.unwrap()).unwrap();
-            OwnedRow {
-                domain: s(&v, "domain"),
-                resolution: s(&v, "resolution"),
-                ns_hosts: list(&v, "ns_hosts"),
-                mx_status: s(&v, "mx_status"),
-                mx_hosts: list(&v, "mx_hosts"),
-                spf_status: s(&v, "spf_status"),
-                spf_record: opt_s(&v, "spf_record"),
-                spf_all: opt_s(&v, "spf_all"),
-                spf_lookups: int(&v, "spf_lookups"),
-                dmarc_status: s(&v, "dmarc_status"),
-                dmarc_p: opt_s(&v, "dmarc_p"),
-                dmarc_pct: int(&v, "dmarc_pct"),
-                dmarc_rua: list(&v, "dmarc_rua"),
-                dmarc_rua_authorized: v["dmarc_rua_authorized"].as_bool(),
-                dnssec_status: s(&v, "dnssec_status"),
-                bimi_status: s(&v, "bimi_status"),
-                bimi_logo: opt_s(&v, "bimi_logo"),
-                mta_sts_status: s(&v, "mta_sts_status"),
-                tlsrpt_status: s(&v, "tlsrpt_status"),
-                dkim_status: s(&v, "dkim_status"),
-                dane_status: s(&v, "dane_status"),
-                parked: v["parked"].as_bool(),
-            }
+            let mut r = fixture::absent(s(&v, col::DOMAIN).unwrap());
+            r.ns_hosts = list(&v, col::NS_HOSTS);
+            let p = &mut r.posture;
+            p.resolution = vocab(&v, col::RESOLUTION);
+            let mx = p.mx.as_mut().unwrap();
+            mx.status = vocab(&v, col::MX_STATUS);
+            mx.hosts = list(&v, col::MX_HOSTS);
+            let spf = p.spf.as_mut().unwrap();
+            spf.status = vocab(&v, col::SPF_STATUS);
+            spf.record = opt_s(&v, col::SPF_RECORD);
+            spf.all = opt(&v, col::SPF_ALL);
+            spf.lookups = int(&v, col::SPF_LOOKUPS);
+            let dmarc = p.dmarc.as_mut().unwrap();
+            dmarc.status = vocab(&v, col::DMARC_STATUS);
+            dmarc.p = opt(&v, col::DMARC_P);
+            dmarc.pct = int(&v, col::DMARC_PCT);
+            dmarc.rua = list(&v, col::DMARC_RUA);
+            dmarc.rua_authorized = v[col::DMARC_RUA_AUTHORIZED.name].as_bool();
+            let bimi = p.bimi.as_mut().unwrap();
+            bimi.status = vocab(&v, col::BIMI_STATUS);
+            bimi.logo = opt_s(&v, col::BIMI_LOGO);
+            p.mta_sts = Some(vocab(&v, col::MTA_STS_STATUS));
+            p.tlsrpt = Some(vocab(&v, col::TLSRPT_STATUS));
+            p.dkim = Some(vocab(&v, col::DKIM_STATUS));
+            p.dane = Some(vocab(&v, col::DANE_STATUS));
+            p.parked = v[col::PARKED.name].as_bool().unwrap();
+            fixture::set_dnssec(&mut r, vocab::<DnssecStatus>(&v, col::DNSSEC_STATUS));
+            r
         })
         .collect()
 }

@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 
 use mailcensus_report::fixture::{compact, write_snapshot};
 use mailcensus_report::render::{Format, render};
-use mailcensus_report::{Options, OwnedRow, Report, SectorMap, build};
+use mailcensus_report::{Options, Report, SectorMap, build};
+use mailcensus_store::Row;
 use serde_json::Value;
 
 fn testdata(name: &str) -> PathBuf {
@@ -17,12 +18,12 @@ fn testdata(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn rows(name: &str) -> Vec<OwnedRow> {
+fn rows(name: &str) -> Vec<Row> {
     std::fs::read_to_string(testdata(name))
         .unwrap()
         .lines()
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .map(compact)
+        .map(|l| compact(l).unwrap())
         .collect()
 }
 
@@ -296,11 +297,12 @@ fn hostile_dir() -> (tempfile::TempDir, Options) {
     let dir = tempfile::tempdir().unwrap();
     let mut evil = compact(
         "evil.example ns=ns.<script>alert(1)</script>.example mx=present:<script>alert(1)</script>.example spf=valid:-all:1 dmarc=valid:reject rua=mailto:a@<script>alert(1)</script>.example bimi=valid",
-    );
-    evil.spf_record =
+    )
+    .unwrap();
+    evil.posture.spf.as_mut().unwrap().record =
         Some("v=spf1 include:<script>alert(1)</script> include:=cmd|'/C calc'!A0 -all".into());
-    evil.bimi_logo = Some("<script>alert(1)</script>".into());
-    let rows = vec![evil, compact("ok.example spf=valid:~all")];
+    evil.posture.bimi.as_mut().unwrap().logo = Some("<script>alert(1)</script>".into());
+    let rows = vec![evil, compact("ok.example spf=valid:~all").unwrap()];
     write_snapshot(dir.path(), "2026-03-01", &rows).unwrap();
     let sectors = SectorMap::parse("domain,sector\nevil.example,\"=cmd|' /C calc'!A0\"\nok.example,<script>alert(1)</script>\n").unwrap();
     let opts = Options {
@@ -434,29 +436,75 @@ fn json_keys_are_stable() {
     assert!(first < last);
 }
 
-#[test]
-fn a_missing_column_is_an_error_not_zeros() {
+/// Writes a one-row part holding only `columns`, each of its contract type:
+/// strings are `value`, lists empty, numbers 0 and flags false.
+fn write_partial_part(dir: &Path, columns: &[mailcensus_store::schema::Column], value: &str) {
+    use arrow_array::builder::{ListBuilder, StringBuilder};
+    use mailcensus_store::schema::ColumnType;
     use std::sync::Arc;
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("scan_date=2026-01-01/part-0-0.parquet");
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    let schema = Arc::new(arrow_schema::Schema::new(vec![arrow_schema::Field::new(
-        "domain",
-        arrow_schema::DataType::Utf8,
-        false,
-    )]));
-    let batch = arrow_array::RecordBatch::try_new(
-        schema.clone(),
-        vec![Arc::new(arrow_array::StringArray::from(vec!["a.example"]))],
-    )
-    .unwrap();
+    let part = mailcensus_store::partition_dir(dir, "2026-01-01").join(
+        mailcensus_store::part_file_name(mailcensus_store::Shard::SINGLE, 0),
+    );
+    std::fs::create_dir_all(part.parent().unwrap()).unwrap();
+    let fields: Vec<_> = columns.iter().map(|c| c.field()).collect();
+    let schema = Arc::new(arrow_schema::Schema::new(fields));
+    let arrays: Vec<arrow_array::ArrayRef> = columns
+        .iter()
+        .map(|c| -> arrow_array::ArrayRef {
+            match c.ty {
+                ColumnType::Utf8 => Arc::new(arrow_array::StringArray::from(vec![value])),
+                ColumnType::ListUtf8 => {
+                    let mut list = ListBuilder::new(StringBuilder::new());
+                    if let arrow_schema::DataType::List(item) = c.ty.data_type() {
+                        list = list.with_field(item);
+                    }
+                    list.append(true);
+                    Arc::new(list.finish())
+                }
+                ColumnType::Int32 => Arc::new(arrow_array::Int32Array::from(vec![0])),
+                ColumnType::Bool => Arc::new(arrow_array::BooleanArray::from(vec![false])),
+                other => panic!("the report reads no {other} column"),
+            }
+        })
+        .collect();
+    let batch = arrow_array::RecordBatch::try_new(schema.clone(), arrays).unwrap();
     let mut w =
-        parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), schema, None)
+        parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&part).unwrap(), schema, None)
             .unwrap();
     w.write(&batch).unwrap();
     w.close().unwrap();
+}
+
+#[test]
+fn a_missing_column_is_an_error_not_zeros() {
+    use mailcensus_store::schema::{DOMAIN, RESOLUTION};
+    let dir = tempfile::tempdir().unwrap();
+    write_partial_part(dir.path(), &[DOMAIN], "a.example");
     let err = build(dir.path(), &Options::default()).unwrap_err();
-    assert!(err.to_string().contains("no column `resolution`"), "{err}");
+    assert!(
+        err.to_string()
+            .contains(&format!("no column `{}`", RESOLUTION.name)),
+        "{err}"
+    );
+}
+
+/// A status outside its vocabulary (a newer writer, a damaged file) stops the
+/// report: counted as nothing, it would lower every share silently.
+#[test]
+fn a_value_outside_the_vocabulary_is_an_error_not_zeros() {
+    use mailcensus_report::row::REPORT_COLUMNS;
+    use mailcensus_store::schema::SPF_STATUS;
+    let dir = tempfile::tempdir().unwrap();
+    // Every string column holds "valid", which is not a label of `resolution`.
+    write_partial_part(dir.path(), REPORT_COLUMNS, "valid");
+    let err = mailcensus_report::read::for_each_row(
+        &mailcensus_report::read::discover(dir.path()).unwrap()[0].files,
+        &[SPF_STATUS],
+        |_| {},
+    );
+    assert!(err.is_ok(), "valid is a label of spf_status");
+    let err = build(dir.path(), &Options::default()).unwrap_err();
+    assert!(err.to_string().contains("not in its vocabulary"), "{err}");
 }
 
 #[test]

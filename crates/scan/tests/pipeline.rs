@@ -13,6 +13,7 @@ use std::time::Duration;
 use arrow_array::{Array, BooleanArray, Int32Array, StringArray};
 use mailcensus_scan::{End, Scan, ScanConfig};
 use mailcensus_store::Manifest;
+use mailcensus_store::schema::{DOMAIN, ELAPSED_MS, QUERIES, SCAN_ID, SCANNED_AT};
 use mailcensus_testbed::universe::{Layout, UniverseOptions, generate, read_truth};
 use mailcensus_testbed::{KnotServer, TestbedError, UnboundOptions, UnboundServer, ZoneSpec};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -125,7 +126,10 @@ fn read_parts(manifest_path: &Path) -> Rows {
                 let mut domain = String::new();
                 for (field, column) in schema.fields().iter().zip(batch.columns()) {
                     let name = field.name().as_str();
-                    if matches!(name, "scan_id" | "scanned_at" | "queries" | "elapsed_ms") {
+                    if [SCAN_ID, SCANNED_AT, QUERIES, ELAPSED_MS]
+                        .iter()
+                        .any(|c| c.name == name)
+                    {
                         continue;
                     }
                     let any = column.as_any();
@@ -140,7 +144,7 @@ fn read_parts(manifest_path: &Path) -> Rows {
                     } else {
                         continue;
                     };
-                    if name == "domain" {
+                    if name == DOMAIN.name {
                         domain = text.clone();
                     }
                     row.insert(name.to_string(), text);

@@ -54,7 +54,7 @@ fn run(mut writer: DatasetWriter, rx: Receiver<Msg>) -> Result<Summary> {
             Ok(Msg::Row(row)) => writer.push(&row)?,
             Ok(Msg::Checkpoint(ack)) => {
                 let result = writer.checkpoint();
-                let failed = result.as_ref().err().map(|e| e.to_string());
+                let failed = result.as_ref().err().map(|e| crate::error::chain_text(e));
                 // The caller may have given up waiting; the result still stands.
                 let _ = ack.send(result);
                 if let Some(message) = failed {

@@ -10,6 +10,13 @@
 //! DIR/scan_date=YYYY-MM-DD/_manifest-<shard>.json
 //! ```
 //!
+//! The store is the one description of that contract, for writers and readers
+//! alike: [`mod@schema`] names every column with its type and nullability (one
+//! constant per column, e.g. [`schema::SPF_STATUS`]), [`layout`] builds and
+//! parses the file and folder names, and [`vocab`] maps the categorical
+//! columns' labels to the posture types and back. The report, its fixtures and
+//! the tests read Parquet through these, never through names of their own.
+//!
 //! Exactly once: a part is written under a hidden temporary name, closed,
 //! fsynced and renamed, and only then listed in the manifest together with the
 //! range of input sequence numbers it covers. After a crash,
@@ -27,17 +34,25 @@
 
 mod error;
 mod handle;
+pub mod layout;
 mod manifest;
 mod row;
 pub mod sample;
 pub mod schema;
+pub mod vocab;
 mod writer;
 
-pub use error::{Result, StoreError};
+/// The posture types a [`Row`] carries and [`vocab`] labels, re-exported so
+/// that writers of rows (the report's fixtures) need no other crate.
+pub use mailcensus_posture as posture;
+
+pub use error::{BoxError, Result, StoreError, cause, chain_text};
 pub use handle::{WriterHandle, spawn};
+pub use layout::{
+    manifest_file_name, manifest_path, part_file_name, part_temp_name, partition_dir,
+};
 pub use manifest::{
-    InputFile, MANIFEST_FORMAT, Manifest, PartInfo, Shard, fingerprint, manifest_file_name,
-    manifest_path, part_file_name, part_temp_name, partition_dir, unfinished_runs,
+    InputFile, MANIFEST_FORMAT, Manifest, PartInfo, Shard, fingerprint, unfinished_runs,
 };
 pub use row::{BatchBuilder, Counts, Row};
 pub use schema::{SCHEMA_VERSION, schema};

@@ -1,7 +1,6 @@
 //! The run manifest: what a scan read, how, and which parts are complete.
 //!
-//! One JSON file per shard beside the parts,
-//! `DIR/scan_date=YYYY-MM-DD/_manifest-<shard>.json`, rewritten atomically
+//! One JSON file per shard beside the parts ([`crate::layout`]), rewritten atomically
 //! (temporary file, fsync, rename, fsync of the directory) each time a part
 //! completes. A part is listed only after its own rename, so every listed
 //! part is complete; a part on disk that the manifest does not list is the
@@ -9,12 +8,13 @@
 
 use std::fs::{self, File};
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::Xxh3;
 
 use crate::error::{Result, StoreError, io};
+use crate::layout::{manifest_file_name, partition_date, temp_name};
 use crate::row::Counts;
 
 /// The `format` field of every manifest.
@@ -156,7 +156,7 @@ impl Manifest {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let tmp = dir.join(format!(".{name}.tmp"));
+        let tmp = dir.join(temp_name(&name));
         let mut text = serde_json::to_vec_pretty(self).map_err(|e| StoreError::ManifestRead {
             path: path.to_owned(),
             reason: e.to_string(),
@@ -182,34 +182,6 @@ pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
     File::open(dir)
         .and_then(|d| d.sync_all())
         .map_err(io("cannot sync directory", dir))
-}
-
-/// `DIR/scan_date=YYYY-MM-DD`: the Hive-style partition of one scan date.
-pub fn partition_dir(out_dir: &Path, scan_date: &str) -> PathBuf {
-    out_dir.join(format!("scan_date={scan_date}"))
-}
-
-/// `_manifest-<shard>.json`, shard zero-padded to five digits. The leading `_`
-/// makes dataset readers (pyarrow, Spark, Trino) skip it as they skip `_SUCCESS`.
-pub fn manifest_file_name(shard: Shard) -> String {
-    format!("_manifest-{:05}.json", shard.index)
-}
-
-/// The manifest of a shard for a scan date.
-pub fn manifest_path(out_dir: &Path, scan_date: &str, shard: Shard) -> PathBuf {
-    partition_dir(out_dir, scan_date).join(manifest_file_name(shard))
-}
-
-/// `part-<shard>-<part>.parquet`, both zero-padded to five digits (wider if
-/// they ever exceed 99999, which keeps names unique but not sortable).
-pub fn part_file_name(shard: Shard, part: u64) -> String {
-    format!("part-{:05}-{part:05}.parquet", shard.index)
-}
-
-/// The temporary name a part is written under: hidden, and not matching
-/// `*.parquet`, so no reader's glob picks up an incomplete file.
-pub fn part_temp_name(shard: Shard, part: u64) -> String {
-    format!(".{}.tmp", part_file_name(shard, part))
 }
 
 const EDGE: u64 = 1 << 20;
@@ -269,8 +241,8 @@ pub fn unfinished_runs(out_dir: &Path, shard: Shard) -> Result<Vec<Manifest>> {
     let mut runs = Vec::new();
     for entry in entries {
         let entry = entry.map_err(io("cannot list directory", out_dir))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if !name.starts_with("scan_date=") {
+        let name = entry.file_name();
+        if name.to_str().and_then(partition_date).is_none() {
             continue;
         }
         let path = entry.path().join(manifest_file_name(shard));
@@ -287,38 +259,6 @@ pub fn unfinished_runs(out_dir: &Path, shard: Shard) -> Result<Vec<Manifest>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn file_names_are_zero_padded_and_hidden_while_temporary() {
-        let cases = [
-            (
-                Shard::SINGLE,
-                0,
-                "part-00000-00000.parquet",
-                ".part-00000-00000.parquet.tmp",
-            ),
-            (
-                Shard { index: 3, count: 8 },
-                12,
-                "part-00003-00012.parquet",
-                ".part-00003-00012.parquet.tmp",
-            ),
-            (
-                Shard { index: 0, count: 1 },
-                123_456,
-                "part-00000-123456.parquet",
-                ".part-00000-123456.parquet.tmp",
-            ),
-        ];
-        for (shard, part, name, temp) in cases {
-            assert_eq!(part_file_name(shard, part), name);
-            assert_eq!(part_temp_name(shard, part), temp);
-        }
-        assert_eq!(
-            manifest_file_name(Shard { index: 7, count: 9 }),
-            "_manifest-00007.json"
-        );
-    }
 
     #[test]
     fn shard_range_is_checked() {

@@ -43,45 +43,49 @@ pub struct Row {
 /// The value of each counted column (see [`crate::schema::COUNTED_COLUMNS`])
 /// for a row; `null` for a deselected probe.
 pub(crate) fn categorical_values(row: &Row) -> [(&'static str, &'static str); 13] {
+    use crate::schema::{
+        BIMI_STATUS, DANE_STATUS, DKIM_STATUS, DMARC_P, DMARC_STATUS, DNSSEC_STATUS,
+        MTA_STS_STATUS, MX_STATUS, PARKED, RESOLUTION, SPF_ALL, SPF_STATUS, TLSRPT_STATUS,
+    };
     let p = &row.posture;
     fn or_null(v: Option<&'static str>) -> &'static str {
         v.unwrap_or("null")
     }
     [
-        ("resolution", p.resolution.label()),
+        (RESOLUTION.name, p.resolution.label()),
         (
-            "mx_status",
+            MX_STATUS.name,
             or_null(p.mx.as_ref().map(|m| m.status.label())),
         ),
         (
-            "spf_status",
+            SPF_STATUS.name,
             or_null(p.spf.as_ref().map(|s| s.status.label())),
         ),
         (
-            "spf_all",
+            SPF_ALL.name,
             or_null(p.spf.as_ref().and_then(|s| s.all).map(|a| a.label())),
         ),
         (
-            "dmarc_status",
+            DMARC_STATUS.name,
             or_null(p.dmarc.as_ref().map(|d| d.status.label())),
         ),
         (
-            "dmarc_p",
+            DMARC_P.name,
             or_null(p.dmarc.as_ref().and_then(|d| d.p).map(|v| v.label())),
         ),
         (
-            "dnssec_status",
+            DNSSEC_STATUS.name,
             or_null(p.dnssec.as_ref().map(|d| d.status.label())),
         ),
         (
-            "bimi_status",
+            BIMI_STATUS.name,
             or_null(p.bimi.as_ref().map(|b| b.status.label())),
         ),
-        ("mta_sts_status", or_null(p.mta_sts.map(|s| s.label()))),
-        ("tlsrpt_status", or_null(p.tlsrpt.map(|s| s.label()))),
-        ("dkim_status", or_null(p.dkim.map(|s| s.label()))),
-        ("dane_status", or_null(p.dane.map(|s| s.label()))),
-        ("parked", if p.parked { "true" } else { "false" }),
+        (MTA_STS_STATUS.name, or_null(p.mta_sts.map(|s| s.label()))),
+        (TLSRPT_STATUS.name, or_null(p.tlsrpt.map(|s| s.label()))),
+        (DKIM_STATUS.name, or_null(p.dkim.map(|s| s.label()))),
+        (DANE_STATUS.name, or_null(p.dane.map(|s| s.label()))),
+        (PARKED.name, if p.parked { "true" } else { "false" }),
     ]
 }
 
@@ -391,7 +395,7 @@ mod tests {
         assert_eq!(a["resolution"]["ok"], 2);
         assert_eq!(a.len(), crate::schema::COUNTED_COLUMNS.len());
         for column in crate::schema::COUNTED_COLUMNS {
-            assert!(a.contains_key(column), "{column}");
+            assert!(a.contains_key(column.name), "{column}");
         }
     }
 }

@@ -26,6 +26,58 @@ fn pick<T: Copy>(h: u64, shift: u32, values: &[T]) -> T {
     values[i]
 }
 
+/// A resolved domain with every probe authoritatively absent and DNSSEC
+/// `insecure`: the base of hand-made rows.
+pub fn absent_posture() -> Posture {
+    Posture {
+        resolution: Resolution::Ok,
+        mx: Some(MxPosture::absent()),
+        spf: Some(SpfPosture::absent()),
+        dmarc: Some(DmarcPosture::absent()),
+        dnssec: Some(DnssecPosture::insecure()),
+        bimi: Some(BimiPosture::absent()),
+        mta_sts: Some(Status::Absent),
+        tlsrpt: Some(Status::Absent),
+        dkim: Some(DkimStatus::Absent),
+        dane: Some(Status::Absent),
+        parked: false,
+    }
+}
+
+/// A domain whose every probe failed, as a lame delegation's: `error` in
+/// every status column, `dnssec_status` included (DESIGN.md, "Decisions
+/// that follow from it"), and no reason or detail.
+pub fn error_posture() -> Posture {
+    Posture {
+        resolution: Resolution::Error,
+        mx: Some(MxPosture {
+            status: MxStatus::Error,
+            hosts: Vec::new(),
+        }),
+        spf: Some(SpfPosture {
+            status: Status::Error,
+            ..SpfPosture::absent()
+        }),
+        dmarc: Some(DmarcPosture {
+            status: Status::Error,
+            ..DmarcPosture::absent()
+        }),
+        dnssec: Some(DnssecPosture {
+            status: DnssecStatus::Error,
+            ..DnssecPosture::insecure()
+        }),
+        bimi: Some(BimiPosture {
+            status: BimiStatus::Error,
+            ..BimiPosture::absent()
+        }),
+        mta_sts: Some(Status::Error),
+        tlsrpt: Some(Status::Error),
+        dkim: Some(DkimStatus::Error),
+        dane: Some(Status::Error),
+        parked: false,
+    }
+}
+
 /// The synthetic row of input sequence `seq` (domain `d<seq>.<suffix>`).
 ///
 /// Every 97th row is `nxdomain`, every 89th an all-`error` row, every 13th has
@@ -37,53 +89,25 @@ pub fn row(seq: u64, suffix: &str) -> Row {
     let posture = if seq % 97 == 3 {
         Posture {
             resolution: Resolution::NxDomain,
-            mx: Some(MxPosture::absent()),
-            spf: Some(SpfPosture::absent()),
-            dmarc: Some(DmarcPosture::absent()),
-            dnssec: Some(DnssecPosture::insecure()),
-            bimi: Some(BimiPosture::absent()),
-            mta_sts: Some(Status::Absent),
-            tlsrpt: Some(Status::Absent),
-            dkim: Some(DkimStatus::Absent),
-            dane: Some(Status::Absent),
-            parked: false,
+            ..absent_posture()
         }
     } else if seq % 89 == 5 {
-        Posture {
-            resolution: Resolution::Error,
-            mx: Some(MxPosture {
-                status: MxStatus::Error,
-                hosts: Vec::new(),
-            }),
-            spf: Some(SpfPosture {
-                status: Status::Error,
-                error: Some("timeout".into()),
-                ..SpfPosture::absent()
-            }),
-            dmarc: Some(DmarcPosture {
-                status: Status::Error,
-                error: Some("timeout".into()),
-                ..DmarcPosture::absent()
-            }),
-            dnssec: Some(DnssecPosture {
-                status: DnssecStatus::Error,
-                algorithms: Vec::new(),
-                reason: Some("no_reachable_authority".into()),
-            }),
-            bimi: Some(BimiPosture {
-                status: BimiStatus::Error,
-                logo: None,
-                authority: None,
-            }),
-            mta_sts: Some(Status::Error),
-            tlsrpt: Some(Status::Error),
-            dkim: Some(DkimStatus::Error),
-            dane: Some(Status::Error),
-            parked: false,
+        let mut p = error_posture();
+        for text in [
+            p.spf.as_mut().map(|s| &mut s.error),
+            p.dmarc.as_mut().map(|d| &mut d.error),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            *text = Some("timeout".into());
         }
+        if let Some(d) = p.dnssec.as_mut() {
+            d.reason = Some("no_reachable_authority".into());
+        }
+        p
     } else if seq % 11 == 7 {
         Posture {
-            resolution: Resolution::Ok,
             mx: Some(MxPosture {
                 status: MxStatus::NullMx,
                 hosts: Vec::new(),
@@ -102,13 +126,8 @@ pub fn row(seq: u64, suffix: &str) -> Row {
                 p: Some(Policy::Reject),
                 ..DmarcPosture::absent()
             }),
-            dnssec: Some(DnssecPosture::insecure()),
-            bimi: Some(BimiPosture::absent()),
-            mta_sts: Some(Status::Absent),
-            tlsrpt: Some(Status::Absent),
-            dkim: Some(DkimStatus::Absent),
-            dane: Some(Status::Absent),
             parked: true,
+            ..absent_posture()
         }
     } else {
         let mx_status = pick(

@@ -10,11 +10,12 @@ use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 use parquet::schema::types::ColumnPath;
 
-use crate::error::{Result, StoreError, io};
-use crate::manifest::{
-    MANIFEST_FORMAT, Manifest, PartInfo, Shard, manifest_path, now_rfc3339, part_file_name,
-    part_temp_name, partition_dir, sync_dir,
+use crate::error::{Result, StoreError, chain_text, io, parquet};
+use crate::layout::{
+    manifest_file_name, manifest_path, parse_part_file_name, parse_part_temp_name, part_file_name,
+    part_temp_name, partition_dir, temp_name,
 };
+use crate::manifest::{MANIFEST_FORMAT, Manifest, PartInfo, Shard, now_rfc3339, sync_dir};
 use crate::row::{BatchBuilder, Counts, PartCounts, Row, count_row, merge_counts};
 use crate::schema::{COLUMNS, SCHEMA_VERSION, meta, schema};
 
@@ -103,9 +104,7 @@ impl RunConfig {
 
     fn validate(&self) -> Result<()> {
         self.shard.validate()?;
-        if chrono::NaiveDate::parse_from_str(&self.scan_date, "%Y-%m-%d").is_err()
-            || self.scan_date.len() != 10
-        {
+        if !crate::layout::is_scan_date(&self.scan_date) {
             return Err(StoreError::Config(format!(
                 "scan date {:?} is not YYYY-MM-DD",
                 self.scan_date
@@ -228,18 +227,15 @@ impl std::fmt::Debug for DatasetWriter {
 }
 
 fn own_leftovers(dir: &Path, shard: Shard, manifest: &Manifest) -> Result<Vec<PathBuf>> {
-    let part_prefix = format!("part-{:05}-", shard.index);
-    let temp_prefix = format!(".part-{:05}-", shard.index);
-    let manifest_temp = format!(".{}.tmp", crate::manifest::manifest_file_name(shard));
+    let manifest_temp = temp_name(&manifest_file_name(shard));
+    let ours = |parsed: Option<(u32, u64)>| parsed.is_some_and(|(index, _)| index == shard.index);
     let mut found = Vec::new();
     for entry in fs::read_dir(dir).map_err(io("cannot list directory", dir))? {
         let entry = entry.map_err(io("cannot list directory", dir))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        let stray_temp = (name.starts_with(&temp_prefix) && name.ends_with(".parquet.tmp"))
-            || name == manifest_temp;
-        let unlisted_part = name.starts_with(&part_prefix)
-            && name.ends_with(".parquet")
-            && !manifest.parts.iter().any(|p| p.file == name);
+        let stray_temp = ours(parse_part_temp_name(&name)) || name == manifest_temp;
+        let unlisted_part =
+            ours(parse_part_file_name(&name)) && !manifest.parts.iter().any(|p| p.file == name);
         if stray_temp || unlisted_part {
             found.push(entry.path());
         }
@@ -480,7 +476,7 @@ impl DatasetWriter {
         self.check()?;
         let result = f(self);
         if let Err(e) = &result {
-            self.failed = Some(e.to_string());
+            self.failed = Some(chain_text(e));
             self.discard_open_part();
         }
         result
@@ -536,13 +532,8 @@ impl DatasetWriter {
             file,
             budget: self.config.tuning.fail_after_bytes,
         };
-        let writer =
-            ArrowWriter::try_new(sink, schema(), Some(self.properties.clone())).map_err(|source| {
-                StoreError::Parquet {
-                    path: temp.clone(),
-                    source,
-                }
-            });
+        let writer = ArrowWriter::try_new(sink, schema(), Some(self.properties.clone()))
+            .map_err(parquet(&temp));
         let writer = match writer {
             Ok(w) => w,
             Err(e) => {
@@ -569,12 +560,7 @@ impl DatasetWriter {
         }
         let batch = self.builder.finish()?;
         if let Some(part) = self.current.as_mut() {
-            part.writer
-                .write(&batch)
-                .map_err(|source| StoreError::Parquet {
-                    path: part.temp.clone(),
-                    source,
-                })?;
+            part.writer.write(&batch).map_err(parquet(&part.temp))?;
         }
         Ok(())
     }
@@ -619,10 +605,7 @@ impl DatasetWriter {
                 meta::SEQ_END.to_owned(),
                 seq_end.to_string(),
             ));
-            let sink = writer.into_inner().map_err(|source| StoreError::Parquet {
-                path: temp.clone(),
-                source,
-            })?;
+            let sink = writer.into_inner().map_err(parquet(&temp))?;
             let mut file = sink.file;
             file.flush().map_err(io("cannot write part", &temp))?;
             file.sync_all().map_err(io("cannot sync part", &temp))?;

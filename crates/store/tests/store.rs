@@ -13,7 +13,7 @@ use arrow_schema::{DataType, Field, TimeUnit};
 use mailcensus_store::schema::meta;
 use mailcensus_store::{
     BatchBuilder, DatasetWriter, InputFile, Manifest, Resume, Row, RunConfig, SCHEMA_VERSION,
-    Shard, StoreError, Tuning, fingerprint, sample, schema, spawn,
+    Shard, StoreError, Tuning, chain_text, fingerprint, sample, schema, spawn,
 };
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::{Compression, Encoding};
@@ -47,7 +47,7 @@ fn rows(range: std::ops::Range<u64>) -> Vec<Row> {
 }
 
 fn partition(out: &Path) -> PathBuf {
-    out.join(format!("scan_date={DATE}"))
+    mailcensus_store::partition_dir(out, DATE)
 }
 
 fn names(dir: &Path) -> Vec<String> {
@@ -60,11 +60,7 @@ fn names(dir: &Path) -> Vec<String> {
 }
 
 fn complete_parts(dir: &Path) -> Vec<PathBuf> {
-    names(dir)
-        .into_iter()
-        .filter(|n| n.starts_with("part-") && n.ends_with(".parquet"))
-        .map(|n| dir.join(n))
-        .collect()
+    mailcensus_store::layout::part_files(dir).unwrap()
 }
 
 fn read_part(path: &Path) -> (RecordBatch, parquet::file::metadata::ParquetMetaData) {
@@ -96,7 +92,10 @@ fn domains_of_dataset(dir: &Path) -> Vec<String> {
     let mut out = Vec::new();
     for part in complete_parts(dir) {
         let (batch, _) = read_part(&part);
-        let domain = batch.column_by_name("domain").unwrap().as_string::<i32>();
+        let domain = batch
+            .column_by_name(mailcensus_store::schema::DOMAIN.name)
+            .unwrap()
+            .as_string::<i32>();
         out.extend(domain.iter().map(|d| d.unwrap().to_owned()));
     }
     out
@@ -654,11 +653,11 @@ fn disk_full_injected_is_an_error_and_leaves_no_part() {
             break;
         }
     }
-    let failure = failure.expect("the byte budget must run out");
-    assert!(failure.to_string().contains("No space left"), "{failure}");
-    // The writer refuses further work, and says why.
-    let again = writer.push(&sample::row(9_999, "be")).unwrap_err();
-    assert!(again.to_string().contains("No space left"), "{again}");
+    let failure = chain_text(&failure.expect("the byte budget must run out"));
+    assert_eq!(failure.matches("No space left").count(), 1, "{failure}");
+    // The writer refuses further work, and says why (once).
+    let again = chain_text(&writer.push(&sample::row(9_999, "be")).unwrap_err());
+    assert_eq!(again.matches("No space left").count(), 1, "{again}");
     assert!(writer.finish().is_err());
     assert_no_complete_looking_part(&partition(tmp.path()));
 }
@@ -675,8 +674,8 @@ fn disk_full_at_footer_through_the_thread_is_reported_by_finish() {
     for row in rows(0..200) {
         handle.send(row).unwrap();
     }
-    let err = handle.finish().unwrap_err();
-    assert!(err.to_string().contains("No space left"), "{err}");
+    let err = chain_text(&handle.finish().unwrap_err());
+    assert_eq!(err.matches("No space left").count(), 1, "{err}");
     assert_no_complete_looking_part(&partition(tmp.path()));
 }
 
@@ -810,11 +809,8 @@ fn disk_full_on_a_real_tmpfs() {
             break;
         }
     }
-    let failure = failure.expect("1 MiB must fill up");
-    assert!(
-        failure.to_string().to_lowercase().contains("no space"),
-        "{failure}"
-    );
+    let failure = chain_text(&failure.expect("1 MiB must fill up"));
+    assert!(failure.to_lowercase().contains("no space"), "{failure}");
     drop(writer);
     assert_no_complete_looking_part(&partition(&mountpoint));
 }

@@ -13,11 +13,16 @@
 //! * [`signing`] pre-signs zones with the ldns tools; [`spfwalk`] counts SPF
 //!   lookups of planted records straight from RFC 7208.
 //! * [`zonedump`] writes synthetic zone dumps of N delegations for input tests.
+//! * [`detached`] runs the same two servers detached from a state directory,
+//!   for scripts and for tests of the `mailcensus` binary.
 //!
-//! `scripts/testbed.sh` is the shell front end of the same servers, and the
-//! `mailcensus-testbed generate` binary the front end of [`universe`].
+//! The `mailcensus-testbed` binary is the front end: `generate` of
+//! [`universe`], `start`/`stop`/`status` of [`detached`] (which
+//! `scripts/testbed.sh` wraps). The Knot and Unbound configurations are
+//! written in one place, [`servers`].
 #![deny(missing_docs)]
 
+pub mod detached;
 mod error;
 pub mod servers;
 pub mod signing;

@@ -18,12 +18,14 @@
 //! `outgoing-interface: 127.0.0.1`, `do-not-query-localhost: no`,
 //! `qname-minimisation: no`, `stub-no-cache: yes`, `ede: yes` (RFC 8914 Extended
 //! DNS Errors, which Unbound 1.17 sends only when asked), larger caches, validation on
-//! with the given trust anchors. `scripts/testbed.sh` writes the same
-//! configurations from the shell.
+//! with the given trust anchors. These are the only configurations: the
+//! detached testbed behind `scripts/testbed.sh` ([`crate::detached`]) starts
+//! the same servers.
 
 use std::fs;
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -52,6 +54,94 @@ impl ZoneSpec {
             file: file.into(),
         }
     }
+
+    /// The zones of `dir/zones.list`: one `name file` per line, the file
+    /// relative to `dir` unless absolute; blank lines and `#` comments are
+    /// skipped (the format `universe::generate` writes).
+    pub fn read_list(dir: &Path) -> Result<Vec<ZoneSpec>, TestbedError> {
+        let path = dir.join("zones.list");
+        let text = fs::read_to_string(&path)
+            .map_err(|e| TestbedError::io(format!("read {}", path.display()), e))?;
+        let mut zones = Vec::new();
+        for (n, line) in text.lines().enumerate() {
+            let mut words = line.split_whitespace();
+            let Some(name) = words.next().filter(|w| !w.starts_with('#')) else {
+                continue;
+            };
+            let Some(file) = words.next() else {
+                return Err(TestbedError::Parse {
+                    path: path.clone(),
+                    message: format!("line {}: zone {name} names no file", n + 1),
+                });
+            };
+            zones.push(ZoneSpec::new(name, dir.join(file)));
+        }
+        Ok(zones)
+    }
+}
+
+/// The trust anchors of `dir/trust-anchors` (DS or DNSKEY RRs in zone-file
+/// syntax, one a line); none when the file is missing.
+pub fn read_trust_anchors(dir: &Path) -> Result<Vec<String>, TestbedError> {
+    let path = dir.join("trust-anchors");
+    match fs::read_to_string(&path) {
+        Ok(text) => Ok(text
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(str::to_owned)
+            .collect()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(TestbedError::io(format!("read {}", path.display()), e)),
+    }
+}
+
+/// The stub zones that keep a resolver on the testbed: the top label (TLD) of
+/// every zone, sorted and once each (`.` is always stubbed besides).
+pub fn top_labels(zones: &[ZoneSpec]) -> Vec<String> {
+    let mut tops: Vec<String> = zones
+        .iter()
+        .map(|z| {
+            fqdn(
+                z.name
+                    .trim_end_matches('.')
+                    .rsplit('.')
+                    .next()
+                    .unwrap_or(""),
+            )
+        })
+        .collect();
+    tops.sort();
+    tops.dedup();
+    tops
+}
+
+/// The methods both server handles share, over their `process`.
+macro_rules! server_handle {
+    ($server:ident, $program:literal) => {
+        impl $server {
+            #[doc = concat!("The process id of `", $program, "`.")]
+            pub fn pid(&self) -> u32 {
+                self.process.pid()
+            }
+
+            /// Leaves the server running when this handle is dropped;
+            /// returns its process id, by which it must then be stopped.
+            pub fn detach(mut self) -> u32 {
+                self.process.detach()
+            }
+
+            /// Kills the server now (as drop does); a later `restart`
+            /// brings it back on the same address.
+            pub fn stop(&mut self) {
+                self.process.kill();
+            }
+
+            #[doc = concat!("The last lines `", $program, "` wrote to stderr (for test failure messages; Unbound logs validation failures there with `val-log-level: 2`).")]
+            pub fn stderr_tail(&self) -> String {
+                self.process.stderr_tail()
+            }
+        }
+    };
 }
 
 /// Tuning of a Knot instance; [`KnotOptions::default`] suits tests.
@@ -65,6 +155,14 @@ pub struct KnotOptions {
     pub background_workers: usize,
     /// How long to wait for the server and all its zones to answer.
     pub ready_timeout: Duration,
+    /// Listen on this port instead of a free one picked at random (one
+    /// attempt: a taken port is an error).
+    pub port: Option<u16>,
+    /// Start in a process group of its own, so that a signal to the
+    /// caller's group (Ctrl-C in its terminal) does not reach the server:
+    /// for a server that is [`detached`](KnotServer::detach) and outlives
+    /// its caller.
+    pub own_process_group: bool,
 }
 
 impl Default for KnotOptions {
@@ -74,6 +172,8 @@ impl Default for KnotOptions {
             tcp_workers: 2,
             background_workers: 2,
             ready_timeout: Duration::from_secs(120),
+            port: None,
+            own_process_group: false,
         }
     }
 }
@@ -126,8 +226,9 @@ impl KnotServer {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let (port, process) =
-            launch_on_free_port(|port| Self::launch(&knotd, &zones, &work_dir, port, options))?;
+        let (port, process) = launch_on_port(options.port, |port| {
+            Self::launch(&knotd, &zones, &work_dir, port, options)
+        })?;
         Ok(KnotServer {
             addr: loopback(port),
             process,
@@ -154,6 +255,9 @@ impl KnotServer {
         }
         let mut cmd = Command::new(knotd);
         cmd.arg("-c").arg(&conf_path);
+        if options.own_process_group {
+            cmd.process_group(0);
+        }
         let mut process = ServerProcess::spawn("knotd", cmd, work_dir, loopback(port))?;
         let deadline = Instant::now() + options.ready_timeout;
         process.wait_identity(&identity, deadline, false)?;
@@ -161,17 +265,6 @@ impl KnotServer {
             process.wait_soa(&zone.name, deadline)?;
         }
         Ok(process)
-    }
-
-    /// The process id of `knotd`.
-    pub fn pid(&self) -> u32 {
-        self.process.pid()
-    }
-
-    /// Kills the server now (as drop does); a later [`KnotServer::restart`]
-    /// brings it back on the same address.
-    pub fn stop(&mut self) {
-        self.process.kill();
     }
 
     /// Kills the server if it runs, then starts it again on the same address with
@@ -189,12 +282,9 @@ impl KnotServer {
     pub fn zones(&self) -> &[ZoneSpec] {
         &self.zones
     }
-
-    /// The last lines `knotd` wrote to stderr (for test failure messages).
-    pub fn stderr_tail(&self) -> String {
-        self.process.stderr_tail()
-    }
 }
+
+server_handle!(KnotServer, "knotd");
 
 /// The Knot configuration for `zones` on `127.0.0.1@port`; paths absolute.
 pub fn knot_config(
@@ -287,6 +377,10 @@ pub struct UnboundOptions {
     pub extra_server_lines: Vec<String>,
     /// How long to wait for the resolver to answer.
     pub ready_timeout: Duration,
+    /// Listen on this port instead of a free one picked at random.
+    pub port: Option<u16>,
+    /// Start in a process group of its own (see [`KnotOptions::own_process_group`]).
+    pub own_process_group: bool,
 }
 
 impl UnboundOptions {
@@ -307,6 +401,8 @@ impl UnboundOptions {
             stub_no_cache: true,
             extra_server_lines: Vec::new(),
             ready_timeout: Duration::from_secs(60),
+            port: None,
+            own_process_group: false,
         }
     }
 }
@@ -332,8 +428,9 @@ impl UnboundServer {
         }
         let unbound = require_binary("unbound")?;
         let work_dir = prepare_dir(work_dir)?;
-        let (port, process) =
-            launch_on_free_port(|port| Self::launch(&unbound, opts, &work_dir, port))?;
+        let (port, process) = launch_on_port(opts.port, |port| {
+            Self::launch(&unbound, opts, &work_dir, port)
+        })?;
         Ok(UnboundServer {
             addr: loopback(port),
             process,
@@ -367,20 +464,13 @@ impl UnboundServer {
         write_file(&conf_path, &conf).map_err(Launch::Fatal)?;
         let mut cmd = Command::new(unbound);
         cmd.arg("-d").arg("-c").arg(&conf_path);
+        if opts.own_process_group {
+            cmd.process_group(0);
+        }
         let mut process = ServerProcess::spawn("unbound", cmd, work_dir, loopback(port))?;
         let deadline = Instant::now() + opts.ready_timeout;
         process.wait_identity(&identity, deadline, true)?;
         Ok(process)
-    }
-
-    /// The process id of `unbound`.
-    pub fn pid(&self) -> u32 {
-        self.process.pid()
-    }
-
-    /// Kills the resolver now (as drop does).
-    pub fn stop(&mut self) {
-        self.process.kill();
     }
 
     /// Kills the resolver if it runs and starts it again, cold, on the same address.
@@ -392,13 +482,9 @@ impl UnboundServer {
         })?;
         Ok(())
     }
-
-    /// The last lines `unbound` wrote to stderr (validation failures are logged
-    /// there with `val-log-level: 2`).
-    pub fn stderr_tail(&self) -> String {
-        self.process.stderr_tail()
-    }
 }
+
+server_handle!(UnboundServer, "unbound");
 
 /// The Unbound configuration per `opts` on `127.0.0.1@port`.
 ///
@@ -514,11 +600,19 @@ impl From<TestbedError> for Launch {
     }
 }
 
-/// Launches on fresh ports until one holds: another process may take a port
-/// between [`free_port`] choosing it and the server binding it.
-fn launch_on_free_port(
+/// Launches on `fixed` if given (once), else on fresh ports until one holds:
+/// another process may take a port between [`free_port`] choosing it and the
+/// server binding it.
+fn launch_on_port(
+    fixed: Option<u16>,
     mut launch: impl FnMut(u16) -> Result<ServerProcess, Launch>,
 ) -> Result<(u16, ServerProcess), TestbedError> {
+    if let Some(port) = fixed {
+        return match launch(port) {
+            Ok(process) => Ok((port, process)),
+            Err(Launch::PortTaken(e) | Launch::Fatal(e)) => Err(e),
+        };
+    }
     let mut last_error = None;
     for _ in 0..PORT_ATTEMPTS {
         let port = free_port()?;
@@ -590,6 +684,12 @@ impl ServerProcess {
     }
 
     fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    /// Lets go of the child: neither this handle nor its drop will kill it.
+    fn detach(&mut self) -> u32 {
+        self.child = None;
         self.pid
     }
 
@@ -822,6 +922,17 @@ fn tcp_exchange(addr: SocketAddr, query: &[u8], timeout: Duration) -> std::io::R
     }
 }
 
+/// Whether the server on `addr` answers `id.server. CH TXT` with `identity`
+/// over UDP and over TCP: it is up, and it is the instance whose
+/// configuration holds that identity (not another server that took its port).
+pub fn answers_identity(addr: SocketAddr, identity: &str, timeout: Duration) -> bool {
+    let query = encode_query(next_id(), "id.server.", TYPE_TXT, CLASS_CH, false);
+    let ours = |resp: std::io::Result<Vec<u8>>| {
+        resp.is_ok_and(|resp| contains(&resp, identity.as_bytes()))
+    };
+    ours(udp_exchange(addr, &query, timeout)) && ours(tcp_exchange(addr, &query, timeout))
+}
+
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
 }
@@ -952,6 +1063,44 @@ mod tests {
         assert!(c.contains("domain: \"mctest.\"\n    file: \"/z/mctest.zone\""));
         assert!(c.contains("domain: \"a.mctest.\""));
         assert!(c.contains("identity: \"nonce\""));
+    }
+
+    /// zones.list as `scripts/testbed.sh` read it: comments and blank lines
+    /// skipped, relative files below the directory, absolute ones kept; the
+    /// stub zones are `.` plus each zone's top label, once.
+    #[test]
+    fn zone_lists_and_stub_zones() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(
+            dir.path().join("zones.list"),
+            "# name file\nmctest mctest.zone\n\nsecure.mctest /abs/secure.zone extra\nExample.ORG. org.zone\n",
+        )
+        .unwrap();
+        let zones = ZoneSpec::read_list(dir.path()).unwrap();
+        assert_eq!(
+            zones,
+            [
+                ZoneSpec::new("mctest", dir.path().join("mctest.zone")),
+                ZoneSpec::new("secure.mctest", "/abs/secure.zone"),
+                ZoneSpec::new("Example.ORG.", dir.path().join("org.zone")),
+            ]
+        );
+        assert_eq!(top_labels(&zones), ["mctest.", "org."]);
+        fs::write(dir.path().join("zones.list"), "mctest\n").unwrap();
+        assert!(matches!(
+            ZoneSpec::read_list(dir.path()),
+            Err(TestbedError::Parse { .. })
+        ));
+        assert!(read_trust_anchors(dir.path()).unwrap().is_empty());
+        fs::write(
+            dir.path().join("trust-anchors"),
+            "mctest. IN DS 1 13 2 ab\n\n",
+        )
+        .unwrap();
+        assert_eq!(
+            read_trust_anchors(dir.path()).unwrap(),
+            ["mctest. IN DS 1 13 2 ab"]
+        );
     }
 
     #[test]

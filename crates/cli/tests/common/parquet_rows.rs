@@ -12,26 +12,11 @@ use arrow_schema::DataType;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::{Map, Value};
 
-/// Every complete part (`part-*.parquet`) below `dir`, sorted by path.
+/// Every complete part below `dir` (the store's layout), sorted by path.
 pub fn part_files(dir: &Path) -> Vec<PathBuf> {
     let mut parts = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("part-") && n.ends_with(".parquet"))
-            {
-                parts.push(path);
-            }
-        }
+    for (_, partition) in mailcensus_store::layout::partitions(dir).unwrap() {
+        parts.extend(mailcensus_store::layout::part_files(&partition).unwrap());
     }
     parts.sort();
     parts
@@ -58,7 +43,10 @@ pub fn read_rows(dir: &Path) -> Vec<Map<String, Value>> {
 pub fn rows_by_domain(rows: Vec<Map<String, Value>>) -> BTreeMap<String, Map<String, Value>> {
     let mut by_domain = BTreeMap::new();
     for row in rows {
-        let domain = row["domain"].as_str().unwrap().to_string();
+        let domain = row[mailcensus_store::schema::DOMAIN.name]
+            .as_str()
+            .unwrap()
+            .to_string();
         assert!(
             by_domain.insert(domain.clone(), row).is_none(),
             "domain {domain} written twice"

@@ -1,7 +1,7 @@
 //! Unit tests of the pipelined TCP connection, against loopback peers.
 
 use super::*;
-use crate::wire::WireName;
+use crate::wire::{Question, WireName};
 use hickory_proto::op::{Message, MessageType, OpCode, Query};
 use hickory_proto::rr::rdata::TXT;
 use hickory_proto::rr::{Name, RecordType};
@@ -448,21 +448,14 @@ async fn a_finished_query_does_not_forget_a_newer_one_with_its_id() {
     assert_eq!(text_of(&registered.reply.await.unwrap()), "a.mcdns.");
     // A newer registration that drew the same id (forced: a random draw
     // hits it one time in 65,536).
-    let (tx, newer) = oneshot::channel();
-    {
+    let newer = {
         let mut all = conns.conns();
-        let token = all.next_token;
-        all.next_token += 1;
         let conn = all.live.iter_mut().find(|c| c.serial == registered.serial);
-        conn.unwrap().pending.insert(
-            registered.id,
-            Pending {
-                question: q.question.clone(),
-                token,
-                tx,
-            },
-        );
-    }
+        conn.unwrap()
+            .pending
+            .force(registered.id, (), q.question.clone())
+            .1
+    };
     drop(guard);
     conns.dispatch(registered.serial, body);
     assert_eq!(text_of(&newer.await.unwrap()), "a.mcdns.");

@@ -1,32 +1,16 @@
 //! One self-contained HTML file: inline CSS, inline SVG charts, no script and
 //! no external resource. Every string that came from DNS (TXT content, host
-//! names) or from the sector file is escaped with [`escape`]: TXT records are
+//! names) or from the sector file is escaped with [`super::markup::escape`]: TXT records are
 //! attacker-controlled and would otherwise inject markup into the report.
 
 use std::fmt::Write;
 
+use super::markup::escape;
+use super::svg::{Bar, bar_chart, line_chart};
 use super::{base_label, distributions, thousands};
 use crate::Report;
 use crate::aggregate::Group;
 use crate::metrics::{KEY_METRICS, METRICS, metric_index, pct, pct_text};
-use crate::svg::{Bar, bar_chart, line_chart};
-
-/// Escapes text for HTML content and quoted attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if c.is_control() && c != '\n' && c != '\t' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0 auto;max-width:960px;padding:12px;color:#1a202c;line-height:1.4}\
 h1{font-size:1.6em}h2{margin-top:1.6em;border-bottom:1px solid #cbd5e0}\
@@ -258,19 +242,4 @@ pub fn render(report: &Report) -> String {
     }
     out.push_str("</dl></body></html>\n");
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escapes_markup_and_quotes() {
-        assert_eq!(
-            escape("<script>alert(1)</script>"),
-            "&lt;script&gt;alert(1)&lt;/script&gt;"
-        );
-        assert_eq!(escape("a\"b'c&d"), "a&quot;b&#39;c&amp;d");
-        assert_eq!(escape("x\u{0}y"), "x\u{FFFD}y");
-    }
 }

@@ -9,14 +9,13 @@ use crate::Report;
 use crate::aggregate::Group;
 use crate::metrics::{KEY_METRICS, METRICS, metric_index, pct_text};
 
-/// Escapes Markdown punctuation and HTML-significant characters.
+/// Escapes Markdown punctuation and the characters HTML gives a meaning to
+/// in text (quotes are kept: Markdown text holds no attribute value).
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
+            '&' | '<' | '>' => out.push_str(super::markup::entity(c).unwrap_or_default()),
             '|' => out.push_str("\\|"),
             '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '!' | '(' | ')' => {
                 out.push('\\');

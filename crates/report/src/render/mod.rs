@@ -1,12 +1,16 @@
 //! Output formats. Each renderer escapes DNS-derived text for its own syntax:
-//! HTML entities, Markdown punctuation, CSV formula prefixes.
+//! HTML and SVG entities ([`markup`]), Markdown punctuation, CSV formula
+//! prefixes. [`html`] draws its charts with [`svg`]; modules depend one way
+//! (html → svg → markup).
 
 pub mod csv;
 pub mod html;
 pub mod markdown;
+pub mod markup;
+pub mod svg;
 
 use crate::aggregate::{Distribution, SnapshotReport};
-use crate::{Error, Report};
+use crate::{Report, ReportError};
 
 /// Output format of the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,7 +27,7 @@ pub enum Format {
 }
 
 /// Renders the report.
-pub fn render(report: &Report, format: Format) -> Result<String, Error> {
+pub fn render(report: &Report, format: Format) -> Result<String, ReportError> {
     Ok(match format {
         Format::Markdown => markdown::render(report),
         Format::Html => html::render(report),

@@ -1,14 +1,19 @@
-//! `mailcensus-testbed`: generates planted universes for the loopback testbed.
+//! `mailcensus-testbed`: generates planted universes for the loopback testbed,
+//! and starts, stops and reports on detached Knot + Unbound pairs serving them.
 //!
 //! ```text
 //! mailcensus-testbed generate --domains 10000 --seed 1 --out datasets/sample
-//! scripts/testbed.sh start datasets/sample /tmp/testbed
+//! mailcensus-testbed start datasets/sample /tmp/testbed   # scripts/testbed.sh start …
+//! mailcensus scan datasets/sample/dump.zone --resolver "$(cat /tmp/testbed/unbound.addr)" …
+//! mailcensus-testbed stop /tmp/testbed
 //! ```
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use mailcensus_testbed::TestbedError;
+use mailcensus_testbed::detached::{self, Settings, Started};
 use mailcensus_testbed::universe::{Layout, UniverseOptions, generate};
 
 #[derive(Parser)]
@@ -56,6 +61,36 @@ enum Command {
         #[arg(long)]
         dead_lame: Option<usize>,
     },
+    /// Starts Knot serving ZONES (zones.list and trust-anchors, or a
+    /// zones.tar.gz of them) and Unbound in front of it, on 127.0.0.1 high
+    /// ports, detached; writes STATE/knot.addr, STATE/unbound.addr (IP:PORT),
+    /// the pid files, configurations and logs. Keeps a pair already running.
+    ///
+    /// Environment: KNOT_PORT, UNBOUND_PORT (fixed ports), KNOT_UDP_WORKERS
+    /// (2), UNBOUND_THREADS (1), UNBOUND_MSG_CACHE_MB (64),
+    /// UNBOUND_RRSET_CACHE_MB (128), KNOT_LOAD_TIMEOUT (300 s).
+    Start {
+        /// The zones directory.
+        zones: PathBuf,
+        /// The state directory (created if missing).
+        state: PathBuf,
+    },
+    /// Stops the servers of STATE (nothing to do when none runs).
+    Stop {
+        /// The state directory.
+        state: PathBuf,
+    },
+    /// Exits 0 when both servers of STATE run and answer, 1 otherwise.
+    Status {
+        /// The state directory.
+        state: PathBuf,
+    },
+}
+
+/// Prints `error: cause…` and fails.
+fn fail(e: &TestbedError) -> ExitCode {
+    eprintln!("mailcensus-testbed: {}", chain(e));
+    ExitCode::FAILURE
 }
 
 fn main() -> ExitCode {
@@ -92,23 +127,51 @@ fn main() -> ExitCode {
                     );
                     ExitCode::SUCCESS
                 }
-                Err(e) => {
-                    eprintln!("mailcensus-testbed: {}", chain(&e));
-                    ExitCode::FAILURE
-                }
+                Err(e) => fail(&e),
             }
         }
+        Command::Start { zones, state } => {
+            let started = Settings::from_env()
+                .and_then(|settings| detached::start(&zones, &state, &settings));
+            match started {
+                Ok(Started::AlreadyRunning(running)) => {
+                    println!("testbed already running: {running}");
+                    ExitCode::SUCCESS
+                }
+                Ok(Started::Up(running)) => {
+                    println!("testbed up: {running}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(&e),
+            }
+        }
+        // As `scripts/testbed.sh stop` always did: silent when there is no state.
+        Command::Stop { state } if !state.is_dir() => ExitCode::SUCCESS,
+        Command::Stop { state } => match detached::stop(&state) {
+            Ok(()) => {
+                println!("testbed stopped");
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(&e),
+        },
+        Command::Status { state } => match detached::status(&state) {
+            Some(running) => {
+                println!("running: {running}");
+                ExitCode::SUCCESS
+            }
+            None => {
+                println!("not running");
+                ExitCode::FAILURE
+            }
+        },
     }
 }
 
 /// `error: cause: cause…`: library errors do not repeat their source's text.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut cur = e.source();
-    while let Some(s) = cur {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        cur = s.source();
-    }
-    text
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let causes = std::iter::successors(Some(e), |e| (*e).source());
+    causes
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(": ")
 }

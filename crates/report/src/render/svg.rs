@@ -6,7 +6,7 @@
 
 use std::fmt::Write;
 
-use crate::render::html::escape;
+use super::markup::escape;
 
 const PALETTE: &[&str] = &[
     "#2b6cb0", "#c05621", "#2f855a", "#6b46c1", "#b7791f", "#c53030",
