@@ -33,4 +33,5 @@ export MAILCENSUS_BIN="$target/debug/mailcensus"
 .venv/bin/python -m pytest -q python/tests
 echo "== python tests (the scanned sample universe)"
 MAILCENSUS_DATA="$target/sample-scan" MAILCENSUS_SECTORS="$PWD/datasets/sectors.csv" \
-  .venv/bin/python -m pytest -q python/tests/test_notebooks.py python/tests/test_report_html.py
+  .venv/bin/python -m pytest -q python/tests/test_notebooks.py python/tests/test_report_html.py \
+    python/tests/test_checkdmarc_oracle.py

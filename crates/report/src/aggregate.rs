@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
-use mailcensus_store::vocab::{AllQualifier, MxStatus, Policy};
+use mailcensus_store::vocab::{AllQualifier, DnssecStatus, MxStatus, Policy};
 
 use crate::metrics::{METRICS, dmarc_valid, pct, present};
 use crate::row::Row;
@@ -168,6 +168,10 @@ pub struct Distributions {
     pub microsoft365: Distribution,
     /// DMARC aggregate-report destinations by registrable domain of the receiver.
     pub dmarc_rua_destinations: Distribution,
+    /// Why DNSSEC-bogus domains fail: `dnssec_reason` (RFC 8914 names), every value.
+    pub dnssec_bogus_reasons: Distribution,
+    /// Why DNSSEC could not be determined: `dnssec_reason` of `error` rows.
+    pub dnssec_error_reasons: Distribution,
 }
 
 /// Every figure of one snapshot.
@@ -281,6 +285,8 @@ pub struct Aggregator<'s> {
     mx_present: u64,
     ms365: [u64; 3],
     rua_dest: HashMap<String, u64>,
+    bogus_reasons: HashMap<String, u64>,
+    error_reasons: HashMap<String, u64>,
     by_sector: HashMap<String, Counts>,
     by_size: HashMap<String, Counts>,
     by_operator: HashMap<String, Counts>,
@@ -304,6 +310,8 @@ impl<'s> Aggregator<'s> {
             mx_present: 0,
             ms365: [0; 3],
             rua_dest: HashMap::new(),
+            bogus_reasons: HashMap::new(),
+            error_reasons: HashMap::new(),
             by_sector: HashMap::new(),
             by_size: HashMap::new(),
             by_operator: HashMap::new(),
@@ -339,6 +347,16 @@ impl<'s> Aggregator<'s> {
                     bump(&mut self.rua_dest, d);
                 }
             }
+        }
+
+        let reasons = match r.dnssec_status {
+            Some(DnssecStatus::Bogus) => Some(&mut self.bogus_reasons),
+            Some(DnssecStatus::Error) => Some(&mut self.error_reasons),
+            _ => None,
+        };
+        if let Some(reasons) = reasons {
+            // A snapshot written before `dnssec_reason` existed has none.
+            bump(reasons, r.dnssec_reason.unwrap_or(UNKNOWN));
         }
 
         if present(r.spf_status) {
@@ -412,9 +430,14 @@ impl<'s> Aggregator<'s> {
         let n = self.total.domains;
         let spf_present = self.spf_all.iter().sum();
         let dmarc_valid = self.dmarc_ladder.iter().sum();
-        let rua_present = crate::metrics::metric_index("dmarc_rua_present")
-            .map(|i| self.total.metrics[i])
-            .unwrap_or(0);
+        let metric = |key: &str| {
+            crate::metrics::metric_index(key)
+                .map(|i| self.total.metrics[i])
+                .unwrap_or(0)
+        };
+        let rua_present = metric("dmarc_rua_present");
+        let bogus = metric("dnssec_bogus");
+        let errors = metric("dnssec_error");
         let fixed =
             |base: &'static str, base_count: u64, labels: &[&str], counts: &[u64]| Distribution {
                 base,
@@ -444,6 +467,8 @@ impl<'s> Aggregator<'s> {
             mx_providers: top("mx_present", self.mx_present, self.mx_providers, top_n),
             microsoft365: fixed("mx_present", self.mx_present, MS365, &self.ms365),
             dmarc_rua_destinations: top("dmarc_rua_present", rua_present, self.rua_dest, top_n),
+            dnssec_bogus_reasons: top("dnssec_bogus", bogus, self.bogus_reasons, usize::MAX),
+            dnssec_error_reasons: top("dnssec_error", errors, self.error_reasons, usize::MAX),
         };
         SnapshotReport {
             date: self.date,

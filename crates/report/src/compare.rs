@@ -40,11 +40,13 @@ fn spf_rank(r: &Row<'_>) -> u8 {
 }
 
 /// DMARC enforcement: 0 not enforcing, 1 quarantine with pct<100, 2 quarantine,
-/// 3 reject with pct<100, 4 reject.
+/// 3 reject with pct<100, 4 reject. By the policy receivers apply (`dmarc_p`),
+/// which an `invalid` record still has when only a tag was malformed
+/// (RFC 7489 §6.3), as the headline's "DMARC enforcing" counts it.
 fn dmarc_rank(r: &Row<'_>) -> u8 {
     match r.dmarc_status {
-        Some(Status::Absent | Status::Invalid) => 0,
-        Some(Status::Valid) => {
+        Some(Status::Absent) => 0,
+        Some(Status::Valid | Status::Invalid) => {
             let partial = u8::from(r.dmarc_pct.is_some_and(|p| p < 100));
             match r.dmarc_p {
                 Some(Policy::Quarantine) => 2 - partial,

@@ -157,6 +157,11 @@ pub fn compact(desc: &str) -> Result<Row, ReportError> {
                     .rua_authorized = Some(first == "true");
             }
             "dnssec" => set_dnssec(&mut r, label(first)?),
+            "why" => {
+                if let Some(dnssec) = r.posture.dnssec.as_mut() {
+                    dnssec.reason = Some(v.to_string());
+                }
+            }
             "bimi" => p.bimi.get_or_insert_with(BimiPosture::absent).status = label(first)?,
             "logo" => p.bimi.get_or_insert_with(BimiPosture::absent).logo = Some(v.to_string()),
             "sts" => p.mta_sts = Some(label(first)?),

@@ -43,14 +43,18 @@ pub fn dmarc_valid(r: &Row<'_>) -> bool {
     r.dmarc_status == Some(Status::Valid)
 }
 
+/// `dmarc_p` is the policy receivers apply (RFC 7489 §6.3, §6.6.3): a record
+/// made `invalid` by a malformed tag still applies it, so policy figures count
+/// it whatever the status (DESIGN.md "Statistics").
 fn dmarc_p_is(r: &Row<'_>, p: Policy) -> bool {
-    dmarc_valid(r) && r.dmarc_p == Some(p)
+    r.dmarc_p == Some(p)
 }
 
-/// Whether the row has an enforcing DMARC policy: valid and `p` is
-/// `quarantine` or `reject` (DESIGN.md "Statistics").
+/// Whether the row has an enforcing DMARC policy: the policy receivers apply
+/// is `quarantine` or `reject`, whatever else in the record is broken
+/// (DESIGN.md "Statistics").
 pub fn dmarc_enforcing(r: &Row<'_>) -> bool {
-    dmarc_valid(r) && matches!(r.dmarc_p, Some(Policy::Quarantine | Policy::Reject))
+    matches!(r.dmarc_p, Some(Policy::Quarantine | Policy::Reject))
 }
 
 macro_rules! metric {
@@ -117,7 +121,7 @@ pub const METRICS: &[Metric] = &[
     metric!(
         "dmarc_present",
         "DMARC present",
-        "dmarc_status is valid or invalid: a TXT record is published at _dmarc.<domain>.",
+        "dmarc_status is valid or invalid: a v=DMARC1 record is published at _dmarc.<domain> (other TXT there is discarded, as receivers discard it: RFC 7489 §6.6.3).",
         |r| present(r.dmarc_status)
     ),
     metric!(
@@ -129,25 +133,25 @@ pub const METRICS: &[Metric] = &[
     metric!(
         "dmarc_p_none",
         "DMARC p=none",
-        "DMARC is valid and p=none (monitoring only).",
+        "The policy receivers apply is none (monitoring only): dmarc_p, whatever the record's status.",
         |r| dmarc_p_is(r, Policy::None)
     ),
     metric!(
         "dmarc_p_quarantine",
         "DMARC p=quarantine",
-        "DMARC is valid and p=quarantine.",
+        "The policy receivers apply is quarantine: dmarc_p, whatever the record's status.",
         |r| dmarc_p_is(r, Policy::Quarantine)
     ),
     metric!(
         "dmarc_p_reject",
         "DMARC p=reject",
-        "DMARC is valid and p=reject.",
+        "The policy receivers apply is reject: dmarc_p, whatever the record's status.",
         |r| dmarc_p_is(r, Policy::Reject)
     ),
     metric!(
         "dmarc_enforcing",
         "DMARC enforcing",
-        "DMARC is valid and p is quarantine or reject.",
+        "The policy receivers apply (dmarc_p) is quarantine or reject, even where a malformed tag makes the record invalid (RFC 7489 §6.3).",
         dmarc_enforcing
     ),
     metric!(
@@ -177,7 +181,7 @@ pub const METRICS: &[Metric] = &[
     metric!(
         "dnssec_bogus",
         "DNSSEC bogus",
-        "dnssec_status is bogus: signed, but validation fails.",
+        "dnssec_status is bogus: the parent publishes DS, the validating resolver answers SERVFAIL twice and the data comes back with CD=1; the reasons table names why.",
         |r| r.dnssec_status == Some(DnssecStatus::Bogus)
     ),
     metric!(
@@ -213,13 +217,19 @@ pub const METRICS: &[Metric] = &[
     metric!(
         "dkim_likely",
         "DKIM hint",
-        "dkim_status is likely: _domainkey.<domain> exists (NOERROR), a hint that DKIM keys are published (RFC 8020).",
+        "dkim_status is likely: _domainkey.<domain> exists (NOERROR) while a name that cannot exist below it does not, a hint that DKIM keys are published (RFC 8020).",
         |r| r.dkim_status == Some(DkimStatus::Likely)
+    ),
+    metric!(
+        "dkim_unknown",
+        "DKIM hint unknown",
+        "dkim_status is unknown: the zone answers names that do not exist (a wildcard, or compact denial, RFC 9824), so _domainkey says nothing.",
+        |r| r.dkim_status == Some(DkimStatus::Unknown)
     ),
     metric!(
         "dane_valid",
         "DANE",
-        "dane_status is valid: every MX host has a usable TLSA RRset at _25._tcp (RFC 7672).",
+        "dane_status is valid: the MX RRset and every MX host's TLSA RRset at _25._tcp validate (AD) and hold a usable record (RFC 7672 §2.2): DANE needs DNSSEC.",
         |r| r.dane_status == Some(Status::Valid)
     ),
     metric!(

@@ -189,6 +189,7 @@ struct Columns<'a> {
     dmarc_rua: Option<ListCol<'a>>,
     dmarc_rua_authorized: Option<&'a BooleanArray>,
     dnssec_status: LabelCol<'a>,
+    dnssec_reason: Option<StrCol<'a>>,
     bimi_status: LabelCol<'a>,
     mta_sts_status: LabelCol<'a>,
     tlsrpt_status: LabelCol<'a>,
@@ -240,6 +241,7 @@ impl<'a> Columns<'a> {
             dmarc_rua: list(&col::DMARC_RUA)?,
             dmarc_rua_authorized: bools(&col::DMARC_RUA_AUTHORIZED)?,
             dnssec_status: label(col::DNSSEC_STATUS)?,
+            dnssec_reason: text(&col::DNSSEC_REASON)?,
             bimi_status: label(col::BIMI_STATUS)?,
             mta_sts_status: label(col::MTA_STS_STATUS)?,
             tlsrpt_status: label(col::TLSRPT_STATUS)?,
@@ -276,6 +278,7 @@ pub fn for_each_row(
                 .map(|(i, _)| schema.get_column_root_idx(i));
             match found {
                 Some(root) => roots.push(root),
+                None if crate::row::LATER_COLUMNS.contains(column) => {}
                 None => {
                     return Err(Error::MissingColumn {
                         path: path.clone(),
@@ -314,6 +317,7 @@ pub fn for_each_row(
                     dmarc_rua: &rua,
                     dmarc_rua_authorized: bool(c.dmarc_rua_authorized, i),
                     dnssec_status: c.dnssec_status.get(path, i)?,
+                    dnssec_reason: c.dnssec_reason.and_then(|r| r.get(i)),
                     bimi_status: c.bimi_status.get(path, i)?,
                     mta_sts_status: c.mta_sts_status.get(path, i)?,
                     tlsrpt_status: c.tlsrpt_status.get(path, i)?,

@@ -4,8 +4,9 @@
 
 use mailcensus_store::schema::{
     BIMI_STATUS, Column, DANE_STATUS, DKIM_STATUS, DMARC_P, DMARC_PCT, DMARC_RUA,
-    DMARC_RUA_AUTHORIZED, DMARC_STATUS, DNSSEC_STATUS, DOMAIN, MTA_STS_STATUS, MX_HOSTS, MX_STATUS,
-    NS_HOSTS, PARKED, RESOLUTION, SPF_ALL, SPF_LOOKUPS, SPF_RECORD, SPF_STATUS, TLSRPT_STATUS,
+    DMARC_RUA_AUTHORIZED, DMARC_STATUS, DNSSEC_REASON, DNSSEC_STATUS, DOMAIN, MTA_STS_STATUS,
+    MX_HOSTS, MX_STATUS, NS_HOSTS, PARKED, RESOLUTION, SPF_ALL, SPF_LOOKUPS, SPF_RECORD,
+    SPF_STATUS, TLSRPT_STATUS,
 };
 use mailcensus_store::vocab::{
     AllQualifier, BimiStatus, DkimStatus, DnssecStatus, MxStatus, Policy, Resolution, Status,
@@ -29,6 +30,7 @@ pub const REPORT_COLUMNS: &[Column] = &[
     DMARC_RUA,
     DMARC_RUA_AUTHORIZED,
     DNSSEC_STATUS,
+    DNSSEC_REASON,
     BIMI_STATUS,
     MTA_STS_STATUS,
     TLSRPT_STATUS,
@@ -36,6 +38,11 @@ pub const REPORT_COLUMNS: &[Column] = &[
     DANE_STATUS,
     PARKED,
 ];
+
+/// Columns the contract gained after its first version (schema version 2:
+/// `dnssec_reason`). A file written before them lacks them; they read as null
+/// there rather than refusing a snapshot a nightly run wrote last year.
+pub const LATER_COLUMNS: &[Column] = &[DNSSEC_REASON];
 
 /// The columns `--compare` needs: enough to rank SPF, DMARC enforcement and DNSSEC.
 pub const COMPARE_COLUMNS: &[Column] = &[
@@ -83,6 +90,9 @@ pub struct Row<'a> {
     pub dmarc_rua_authorized: Option<bool>,
     /// DNSSEC status.
     pub dnssec_status: Option<DnssecStatus>,
+    /// Why DNSSEC is `bogus` or `error`: the resolver's Extended DNS Error
+    /// name (RFC 8914), `unspecified` without one (DNS-derived: escape it).
+    pub dnssec_reason: Option<&'a str>,
     /// BIMI status (the common vocabulary plus `declined`).
     pub bimi_status: Option<BimiStatus>,
     /// MTA-STS status.

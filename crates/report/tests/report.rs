@@ -69,8 +69,9 @@ fn headline_figures_match_hand_counts() {
         ("dmarc_valid", 5),
         ("dmarc_p_none", 1),
         ("dmarc_p_quarantine", 2),
-        ("dmarc_p_reject", 2),
-        ("dmarc_enforcing", 4),
+        // e.example: invalid (no valid record) but p=reject applies (RFC 7489 §6.3).
+        ("dmarc_p_reject", 3),
+        ("dmarc_enforcing", 5),
         ("dmarc_pct_below_100", 1),
         ("dmarc_rua_present", 3),
         ("dmarc_rua_unauthorized", 1),
@@ -82,6 +83,7 @@ fn headline_figures_match_hand_counts() {
         ("mta_sts_valid", 1),
         ("tlsrpt_valid", 1),
         ("dkim_likely", 2),
+        ("dkim_unknown", 1),
         ("dane_valid", 1),
         ("resolution_error", 1),
         ("mx_error", 1),
@@ -96,6 +98,32 @@ fn headline_figures_match_hand_counts() {
     ];
     let headline = a["headline"].as_object().unwrap();
     assert_eq!(headline.len(), expected.len());
+    // Why DNSSEC failed, as the resolver said (RFC 8914): e is bogus with
+    // expired signatures; h and the lame f are error.
+    let reasons = |key: &str| -> Vec<(String, u64)> {
+        a["distributions"][key]["buckets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| {
+                (
+                    b["value"].as_str().unwrap().to_string(),
+                    b["count"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        reasons("dnssec_bogus_reasons"),
+        [("signature_expired".to_string(), 1)]
+    );
+    assert_eq!(
+        reasons("dnssec_error_reasons"),
+        [
+            ("no_reachable_authority".to_string(), 1),
+            ("unspecified".to_string(), 1),
+        ]
+    );
     for (key, count) in expected {
         assert_eq!(headline[key]["count"], count, "{key}");
         assert_eq!(
@@ -220,7 +248,8 @@ fn sectors_and_operators_match_hand_counts() {
     let health = &s["sectors"][1]["headline"];
     assert_eq!(health["spf_valid"]["count"], 2);
     assert_eq!(health["spf_valid"]["pct"], 66.7);
-    assert_eq!(health["dmarc_enforcing"]["pct"], 33.3);
+    // e.example's record is invalid, but the p=reject it applies counts.
+    assert_eq!(health["dmarc_enforcing"]["pct"], 66.7);
     assert_eq!(
         groups(&s["size_classes"]),
         pairs(&[("large", 2), ("small", 1), ("unknown", 7)])
@@ -238,7 +267,7 @@ fn sectors_and_operators_match_hand_counts() {
     );
     assert_eq!(
         s["dns_operators"][0]["headline"]["dmarc_enforcing"]["pct"],
-        50.0
+        75.0
     );
     assert_eq!(
         s["dns_operators"][1]["headline"]["dnssec_secure"]["count"],
@@ -275,7 +304,8 @@ fn compare_counts_and_exports_changes() {
     };
     assert_eq!(c["topics"][0]["topic"], "spf");
     assert_eq!(topic(0), [1, 1, 2, 0, 4, 1]); // j; h; b, e; -; a c d g; i
-    assert_eq!(topic(1), [1, 1, 1, 0, 5, 1]); // b; d; c; -; a e g h j; i
+    // e: invalid with p=reject applied, then invalid with no policy.
+    assert_eq!(topic(1), [1, 2, 1, 0, 4, 1]); // b; d e; c; -; a g h j; i
     assert_eq!(topic(2), [1, 1, 0, 0, 6, 1]); // j; c; -; -; a b d e g i; h
     let out = tempfile::tempdir().unwrap();
     let cmp = report.compare.as_ref().unwrap();
@@ -286,7 +316,10 @@ fn compare_counts_and_exports_changes() {
         read("spf_strengthened.csv"),
         "domain\nb.example\ne.example\n"
     );
-    assert_eq!(read("dmarc_enforcement_dropped.csv"), "domain\nd.example\n");
+    assert_eq!(
+        read("dmarc_enforcement_dropped.csv"),
+        "domain\nd.example\ne.example\n"
+    );
     assert_eq!(read("dnssec_adopted.csv"), "domain\nj.example\n");
     assert_eq!(read("spf_weakened.csv"), "domain\n");
 }
@@ -407,7 +440,9 @@ fn json_keys_are_stable() {
             "spf_include_targets",
             "mx_providers",
             "microsoft365",
-            "dmarc_rua_destinations"
+            "dmarc_rua_destinations",
+            "dnssec_bogus_reasons",
+            "dnssec_error_reasons"
         ])
     );
     assert_eq!(

@@ -56,7 +56,7 @@ pub fn thousands(n: u64) -> String {
 /// The distributions of a snapshot with their titles, in display order.
 pub(crate) fn distributions(
     s: &SnapshotReport,
-) -> [(&'static str, &'static str, &Distribution); 7] {
+) -> [(&'static str, &'static str, &Distribution); 9] {
     let d = &s.distributions;
     [
         ("dmarc_policy", "DMARC policy ladder", &d.dmarc_policy),
@@ -78,6 +78,16 @@ pub(crate) fn distributions(
             "DMARC report destinations",
             &d.dmarc_rua_destinations,
         ),
+        (
+            "dnssec_bogus_reasons",
+            "Why DNSSEC is bogus (resolver's Extended DNS Error, RFC 8914)",
+            &d.dnssec_bogus_reasons,
+        ),
+        (
+            "dnssec_error_reasons",
+            "Why DNSSEC could not be determined (Extended DNS Error)",
+            &d.dnssec_error_reasons,
+        ),
     ]
 }
 
@@ -88,6 +98,8 @@ pub(crate) fn base_label(base: &str) -> &'static str {
         "spf_present" => "domains with SPF",
         "mx_present" => "domains with MX",
         "dmarc_rua_present" => "domains with valid DMARC and rua",
+        "dnssec_bogus" => "DNSSEC-bogus domains",
+        "dnssec_error" => "domains whose DNSSEC status is error",
         _ => "domains",
     }
 }
