@@ -5,7 +5,7 @@ mod common;
 
 use mailcensus_dns::{Engine, Probe};
 use mailcensus_posture::dnssec::DnssecStatus;
-use mailcensus_posture::{Failure, Lookup, Outcome, Resolution, TxtRecord, spf};
+use mailcensus_posture::{Failure, Lookup, Outcome, Resolution, Status, TxtRecord};
 
 use common::{config, knot, knot_and_unbound, knot_and_unbound_with};
 
@@ -361,19 +361,10 @@ async fn dkim_hint_asks_a_name_that_cannot_exist_below_domainkey() {
 /// RFC 7208 §4.6.4, through Unbound and the classifier's own reading of the
 /// records (`spf::host_queries_of`): the include target `v=spf1 a mx -all`
 /// has no A and no MX behind it, and `a:gone.spfvoid.mcdns` does not exist:
-/// three void lookups reach the evidence, beside the answered ones.
-///
-/// Until the posture side of issue 12 lands, `host_queries_of` is an
-/// interim stub that names no target; this test then has nothing to check
-/// and says so (the engine's walk itself is tested in `engine.rs` with a
-/// stand-in for it).
+/// three void lookups reach the evidence, beside the answered ones, and the
+/// classifier counts them: more than two make the record `invalid`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn spf_void_a_and_mx_targets_reach_the_evidence() {
-    let probe = Lookup::Records(vec![TxtRecord::single("v=spf1 a -all")]);
-    if spf::host_queries_of("x.mcdns", &probe).is_empty() {
-        eprintln!("spf::host_queries_of is still the interim stub: nothing to check");
-        return;
-    }
     let bed = knot_and_unbound();
     let mut cfg = config(vec![bed.resolver()]);
     cfg.probes = vec![Probe::Mx, Probe::Spf];
@@ -408,4 +399,7 @@ async fn spf_void_a_and_mx_targets_reach_the_evidence() {
     // MX, TXT, TXT of the include target, and four A/MX queries (the bare
     // `mx` at the apex is the MX probe's answer).
     assert_eq!(result.queries, 7);
+    let spf = result.posture.spf.as_ref().unwrap();
+    assert_eq!(spf.void_lookups, Some(3), "{spf:?}");
+    assert_eq!(spf.status, Status::Invalid, "{spf:?}");
 }
