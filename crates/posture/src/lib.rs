@@ -33,6 +33,7 @@
 
 pub mod bimi;
 pub mod dane;
+mod discarded;
 pub mod dkim;
 pub mod dmarc;
 pub mod dnssec;

@@ -105,33 +105,11 @@ impl Selection {
     }
 }
 
-/// How much of a discarded record `dmarc_error` quotes, in characters.
-const EXCERPT_CHARS: usize = 40;
-/// How many discarded records `dmarc_error` quotes.
-const EXCERPTS: usize = 3;
-
 /// `dmarc_error` for an RRset without a `v=DMARC1` record: how many TXT
 /// records were discarded and the start of each, escaped (a column must stay
 /// short and printable whatever was published).
 fn discarded_error(discarded: &[String]) -> String {
-    let mut quoted: Vec<String> = discarded
-        .iter()
-        .take(EXCERPTS)
-        .map(|text| {
-            let cut: String = text.chars().take(EXCERPT_CHARS).collect();
-            let more = if cut.len() < text.len() { "…" } else { "" };
-            format!("\"{}{more}\"", cut.escape_debug())
-        })
-        .collect();
-    if discarded.len() > EXCERPTS {
-        quoted.push("…".to_owned());
-    }
-    let n = discarded.len();
-    format!(
-        "no v=DMARC1 record: {n} TXT record{} discarded (RFC 7489 §6.6.3): {}",
-        if n == 1 { "" } else { "s" },
-        quoted.join(", ")
-    )
+    crate::discarded::describe("no v=DMARC1 record", " (RFC 7489 §6.6.3)", discarded)
 }
 
 /// The authorisation query names (`<d>._report._dmarc.<dest>`, RFC 7489 §7.1)

@@ -72,11 +72,6 @@ pub const MAX_VOID_LOOKUPS: i32 = 2;
 /// records is a `permerror`.
 pub const MAX_MX_RECORDS: usize = 10;
 
-/// How much of a discarded look-alike `spf_error` quotes, in characters.
-const EXCERPT_CHARS: usize = 40;
-/// How many look-alikes `spf_error` quotes.
-const EXCERPTS: usize = 3;
-
 impl From<Qualifier> for AllQualifier {
     fn from(q: Qualifier) -> Self {
         match q {
@@ -171,24 +166,10 @@ fn look_alikes_error(records: &[TxtRecord]) -> Option<String> {
     if alikes.is_empty() {
         return None;
     }
-    let mut quoted: Vec<String> = alikes
-        .iter()
-        .take(EXCERPTS)
-        .map(|text| {
-            let cut: String = text.chars().take(EXCERPT_CHARS).collect();
-            let more = if cut.len() < text.len() { "…" } else { "" };
-            format!("\"{}{more}\"", cut.escape_debug())
-        })
-        .collect();
-    if alikes.len() > EXCERPTS {
-        quoted.push("…".to_owned());
-    }
-    let n = alikes.len();
-    Some(format!(
-        "no SPF record: {n} TXT record{} discarded, not starting with `v=spf1` and a space or \
-         the end (RFC 7208 §4.5): {}",
-        if n == 1 { "" } else { "s" },
-        quoted.join(", ")
+    Some(crate::discarded::describe(
+        "no SPF record",
+        ", not starting with `v=spf1` and a space or the end (RFC 7208 §4.5)",
+        &alikes,
     ))
 }
 
