@@ -1,9 +1,36 @@
-//! Why a tag-list record (DMARC, BIMI, MTA-STS, TLS-RPT) is not valid.
+//! Why a tag-list record (DMARC, BIMI, MTA-STS, TLS-RPT) is not valid: the
+//! record-level [`RecordError`] and the tag grammar's [`TagError`] it wraps
+//! (here rather than in `tags`, so the two modules import one way).
 //!
 //! The `Display` text is what the store writes into `dmarc_error`: short,
 //! stable, and naming the offending tag.
 
-use crate::tags::TagError;
+/// Why a tag-list does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TagError {
+    /// The text is empty or only whitespace.
+    #[error("empty record")]
+    Empty,
+    /// `;;` or a leading `;`: a tag-spec with nothing in it.
+    #[error("empty tag-spec at position {0}")]
+    EmptyTag(usize),
+    /// A tag-spec without `=`.
+    #[error("tag-spec without '=': {0:?}")]
+    MissingEquals(String),
+    /// A tag name outside `ALPHA *ALNUMPUNC`.
+    #[error("bad tag name {0:?}")]
+    BadName(String),
+    /// A tag value with a character outside VALCHAR and WSP.
+    #[error("bad character in the value of tag {0:?}")]
+    BadValue(String),
+    /// Whitespace around `=` where the grammar forbids it ([`crate::tags::Syntax::Strict`]).
+    #[error("whitespace around '=' in tag {0:?}")]
+    SpaceAroundEquals(String),
+    /// The same tag twice (RFC 6376 §3.2).
+    #[error("duplicate tag {0:?}")]
+    Duplicate(String),
+}
 
 /// Why a DMARC, BIMI, MTA-STS or TLS-RPT record does not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -31,34 +31,8 @@
 use std::fmt;
 
 use crate::error::RecordError;
+pub use crate::error::TagError;
 use crate::evidence::{Lookup, TxtRecord};
-
-/// Why a tag-list does not parse.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum TagError {
-    /// The text is empty or only whitespace.
-    #[error("empty record")]
-    Empty,
-    /// `;;` or a leading `;`: a tag-spec with nothing in it.
-    #[error("empty tag-spec at position {0}")]
-    EmptyTag(usize),
-    /// A tag-spec without `=`.
-    #[error("tag-spec without '=': {0:?}")]
-    MissingEquals(String),
-    /// A tag name outside `ALPHA *ALNUMPUNC`.
-    #[error("bad tag name {0:?}")]
-    BadName(String),
-    /// A tag value with a character outside VALCHAR and WSP.
-    #[error("bad character in the value of tag {0:?}")]
-    BadValue(String),
-    /// Whitespace around `=` where the grammar forbids it ([`Syntax::Strict`]).
-    #[error("whitespace around '=' in tag {0:?}")]
-    SpaceAroundEquals(String),
-    /// The same tag twice (RFC 6376 §3.2).
-    #[error("duplicate tag {0:?}")]
-    Duplicate(String),
-}
 
 /// Which variant of the tag grammar to apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
