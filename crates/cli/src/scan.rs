@@ -11,6 +11,7 @@
 //! and `--resume` continues from them.
 
 use std::io::Write;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -19,7 +20,9 @@ use anyhow::{Context, bail};
 use clap::ArgMatches;
 use mailcensus_dns::ProbeSet;
 use mailcensus_input::{Format, Shard};
-use mailcensus_scan::{End, Scan, ScanConfig};
+use mailcensus_scan::{End, Scan, ScanConfig, check_resolver};
+
+use crate::limits::Usage;
 
 use crate::progress::Progress;
 use crate::scan_config::{default_config, merge_config_file, millis, parse_scan_date, probes_text};
@@ -34,8 +37,9 @@ pub struct Args {
     pub inputs: Vec<PathBuf>,
 
     /// Upstream resolver, IP or IP:PORT; repeat for a pool. Default: the
-    /// nameservers of /etc/resolv.conf.
-    #[arg(long, value_name = "IP[:PORT]")]
+    /// nameservers of /etc/resolv.conf. Port 0, 0.0.0.0/::, broadcast and
+    /// multicast addresses are refused.
+    #[arg(long, value_name = "IP[:PORT]", value_parser = resolver_text)]
     pub resolver: Vec<String>,
 
     /// Dataset directory; parts go to DIR/scan_date=YYYY-MM-DD/.
@@ -140,12 +144,19 @@ impl Settings {
         if args.inputs.is_empty() {
             bail!("no input: give zone dumps or lists (or `inputs` in --config)");
         }
-        let resolvers = if args.resolver.is_empty() {
-            mailcensus_dns::system_resolvers().context("no --resolver given")?
+        let resolvers: Vec<SocketAddr> = if args.resolver.is_empty() {
+            let found = mailcensus_dns::system_resolvers().context("no --resolver given")?;
+            found
+                .into_iter()
+                .map(|addr| {
+                    check_resolver(addr).map_err(|e| anyhow::anyhow!("/etc/resolv.conf: {e}"))
+                })
+                .collect::<Result<_, _>>()?
         } else {
+            // Flags were checked by clap already; the config file's are checked here.
             args.resolver
                 .iter()
-                .map(|text| mailcensus_dns::parse_resolver(text))
+                .map(|text| parse_resolver_text(text).map_err(Usage))
                 .collect::<Result<_, _>>()?
         };
         let Some(out) = args.out else {
@@ -192,6 +203,17 @@ impl Settings {
             summary_json: args.summary_json,
         })
     }
+}
+
+/// `--resolver`: an address a resolver can answer from (issue 18 item 8).
+fn parse_resolver_text(text: &str) -> Result<SocketAddr, String> {
+    let addr = mailcensus_dns::parse_resolver(text).map_err(|e| e.to_string())?;
+    check_resolver(addr).map_err(|e| format!("{text}: {e}"))
+}
+
+/// clap's parser for `--resolver`: checks, and keeps the text as given.
+fn resolver_text(text: &str) -> Result<String, String> {
+    parse_resolver_text(text).map(|_| text.to_string())
 }
 
 /// Runs the command.

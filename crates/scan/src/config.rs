@@ -1,6 +1,6 @@
 //! What a scan does, as plain values, with each default defined here once.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -123,5 +123,52 @@ impl ScanConfig {
             self.shard.count,
             chrono::Utc::now().format("%H%M%S%3f")
         )
+    }
+}
+
+/// Refuses an address that no resolver can answer from: port 0, the
+/// unspecified address (`0.0.0.0`, `::`), the IPv4 limited broadcast
+/// address and multicast groups (a unicast DNS query is sent to one host,
+/// RFC 1035 §4.2.1). IPv4-mapped IPv6 forms are judged as the IPv4 address.
+/// The message names the address and why.
+pub fn check_resolver(addr: SocketAddr) -> Result<SocketAddr, String> {
+    let why = match addr.ip().to_canonical() {
+        _ if addr.port() == 0 => Some("port 0 is not a port a server listens on"),
+        ip if ip.is_unspecified() => Some("the unspecified address is not a host"),
+        IpAddr::V4(ip) if ip.is_broadcast() => Some("a broadcast address is not a host"),
+        ip if ip.is_multicast() => Some("a multicast address is not a host"),
+        _ => None,
+    };
+    match why {
+        Some(why) => Err(format!("resolver {addr} refused: {why}")),
+        None => Ok(addr),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // tests may unwrap
+    use super::*;
+
+    /// Issue 18 item 8: addresses that cannot be a resolver.
+    #[test]
+    fn check_resolver_table() {
+        let cases = [
+            ("127.0.0.1:53", true),
+            ("[::1]:5300", true),
+            ("192.0.2.255:53", true), // a directed broadcast cannot be told from a host
+            ("127.0.0.1:0", false),
+            ("0.0.0.0:53", false),
+            ("[::]:53", false),
+            ("255.255.255.255:53", false),
+            ("224.0.0.251:5353", false),
+            ("[ff02::fb]:5353", false),
+            ("[::ffff:0.0.0.0]:53", false),
+            ("[::ffff:224.0.0.1]:53", false),
+        ];
+        for (text, ok) in cases {
+            let addr: SocketAddr = text.parse().unwrap();
+            assert_eq!(check_resolver(addr).is_ok(), ok, "{text}");
+        }
     }
 }

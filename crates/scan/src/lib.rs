@@ -32,7 +32,7 @@ mod reorder;
 mod run;
 mod window;
 
-pub use config::ScanConfig;
+pub use config::{ScanConfig, check_resolver};
 pub use progress::{ProgressHandle, Snapshot};
 pub use reorder::{DuplicateSeq, Reorder};
 pub use run::{End, Outcome, Resumed, Scan};
@@ -50,6 +50,9 @@ pub enum ScanError {
     /// The engine refused its settings or could not open its sockets.
     #[error(transparent)]
     Dns(#[from] mailcensus_dns::DnsError),
+    /// A setting cannot work (e.g. a resolver address no server answers from).
+    #[error("invalid scan setting: {0}")]
+    Config(String),
     /// An input could not be opened.
     #[error(transparent)]
     Input(#[from] mailcensus_input::InputError),

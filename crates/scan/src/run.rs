@@ -102,6 +102,9 @@ impl Scan {
     /// checks the manifest against this run and finds where to continue.
     pub fn new(config: ScanConfig) -> Result<Scan, ScanError> {
         let started = Instant::now();
+        for resolver in &config.resolvers {
+            crate::check_resolver(*resolver).map_err(ScanError::Config)?;
+        }
         let store_shard = mailcensus_store::Shard {
             index: config.shard.index,
             count: config.shard.count,
