@@ -19,14 +19,18 @@ pub struct Args {
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
     /// Keep only shard I of N (stable hash partition: xxh3-64 of the name mod N).
-    #[arg(long, value_name = "I/N", conflicts_with = "shards")]
+    /// [range: N in 1-1000000]
+    #[arg(long, value_name = "I/N", conflicts_with = "shards", value_parser = crate::limits::parse_shard)]
     pub shard: Option<Shard>,
     /// Split into N shards; the index comes from JOB_COMPLETION_INDEX
     /// (Kubernetes Indexed Job) or SLURM_ARRAY_TASK_ID (Slurm array).
-    #[arg(long, value_name = "N")]
+    /// [range: 1-1000000]
+    #[arg(long, value_name = "N", value_parser = crate::limits::ranged::<u32>(crate::limits::SHARDS))]
     pub shards: Option<u32>,
     /// Labels below the zone apex where registrations sit (2 for co.uk style).
-    #[arg(long, default_value_t = 1, value_name = "D")]
+    /// [range: 1-16]
+    #[arg(long, default_value_t = 1, value_name = "D",
+          value_parser = crate::limits::ranged::<usize>(crate::limits::DEPTH))]
     pub depth: usize,
     /// Input format; by default sniffed per input from its first 64 KiB.
     #[arg(long, value_name = "zone|list|csv")]

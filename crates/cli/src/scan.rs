@@ -22,7 +22,7 @@ use mailcensus_dns::ProbeSet;
 use mailcensus_input::{Format, Shard};
 use mailcensus_scan::{End, Scan, ScanConfig, check_resolver};
 
-use crate::limits::Usage;
+use crate::limits::{self, Usage};
 
 use crate::progress::Progress;
 use crate::scan_config::{default_config, merge_config_file, millis, parse_scan_date, probes_text};
@@ -47,24 +47,28 @@ pub struct Args {
     pub out: Option<PathBuf>,
 
     /// Most queries in flight; the adaptive window grows up to it and shrinks
-    /// when answers time out.
-    #[arg(long, value_name = "N", default_value_t = default_config().concurrency)]
+    /// when answers time out. [range: 1-65536]
+    #[arg(long, value_name = "N", default_value_t = default_config().concurrency,
+          value_parser = limits::ranged::<usize>(limits::CONCURRENCY))]
     pub concurrency: usize,
 
     /// UDP sockets per address family, each on its own random port. A
     /// resolver that spreads clients over its threads by source port
     /// (SO_REUSEPORT: Unbound, Knot, BIND) puts the scan on at most this
     /// many threads; fewer sockets send bigger bursts per system call, which
-    /// is faster when the resolver shares the machine's cores.
-    #[arg(long, value_name = "N", default_value_t = default_config().udp_sockets)]
+    /// is faster when the resolver shares the machine's cores. [range: 1-256]
+    #[arg(long, value_name = "N", default_value_t = default_config().udp_sockets,
+          value_parser = limits::ranged::<usize>(limits::UDP_SOCKETS))]
     pub udp_sockets: usize,
 
     /// Global rate cap in queries per second; none unless given.
-    #[arg(long, value_name = "QPS")]
+    /// [range: 1-10000000]
+    #[arg(long, value_name = "QPS", value_parser = limits::ranged::<u32>(limits::QPS))]
     pub qps: Option<u32>,
 
-    /// Rate cap per upstream resolver, in queries per second; none unless given.
-    #[arg(long, value_name = "QPS")]
+    /// Rate cap per upstream resolver, in queries per second; none unless
+    /// given. [range: 1-10000000]
+    #[arg(long, value_name = "QPS", value_parser = limits::ranged::<u32>(limits::QPS))]
     pub qps_per_upstream: Option<u32>,
 
     /// Probes to run, comma-separated: mx, spf, dmarc, dnssec, bimi, mta-sts,
@@ -73,13 +77,14 @@ pub struct Args {
     pub probes: String,
 
     /// Scan only shard I of N (zero-based), a stable hash partition of the
-    /// domains.
-    #[arg(long, value_name = "I/N", conflicts_with = "shards")]
+    /// domains. [range: N in 1-1000000]
+    #[arg(long, value_name = "I/N", conflicts_with = "shards", value_parser = limits::shard_text)]
     pub shard: Option<String>,
 
     /// Scan one of N shards, its index taken from JOB_COMPLETION_INDEX
     /// (Kubernetes Indexed Job) or SLURM_ARRAY_TASK_ID (Slurm array).
-    #[arg(long, value_name = "N")]
+    /// [range: 1-1000000]
+    #[arg(long, value_name = "N", value_parser = limits::ranged::<u32>(limits::SHARDS))]
     pub shards: Option<u32>,
 
     /// Date partition of the output, YYYY-MM-DD. [default: today, UTC]
@@ -101,21 +106,27 @@ pub struct Args {
     #[serde(skip)]
     pub config: Option<PathBuf>,
 
-    /// Per-attempt query timeout in milliseconds.
-    #[arg(long, value_name = "MS", default_value_t = millis(default_config().timeout))]
+    /// Per-attempt query timeout in milliseconds. [range: 10-60000]
+    #[arg(long, value_name = "MS", default_value_t = millis(default_config().timeout),
+          value_parser = limits::ranged::<u64>(limits::TIMEOUT_MS))]
     pub timeout_ms: u64,
 
     /// Attempts after the first, each to another upstream when there is one.
-    #[arg(long, value_name = "N", default_value_t = default_config().retries)]
+    /// [range: 0-10]
+    #[arg(long, value_name = "N", default_value_t = default_config().retries,
+          value_parser = limits::ranged::<u32>(limits::RETRIES))]
     pub retries: u32,
 
     /// Rows per Parquet part; a smaller part loses less to a crash.
-    #[arg(long, value_name = "ROWS", default_value_t = default_config().part_rows)]
+    /// [range: 1-100000000]
+    #[arg(long, value_name = "ROWS", default_value_t = default_config().part_rows,
+          value_parser = limits::ranged::<u64>(limits::PART_ROWS))]
     pub part_rows: u64,
 
     /// Labels below the zone apex where registrations sit (2 for co.uk-style
-    /// zones).
-    #[arg(long, value_name = "N", default_value_t = default_config().depth)]
+    /// zones). [range: 1-16]
+    #[arg(long, value_name = "N", default_value_t = default_config().depth,
+          value_parser = limits::ranged::<usize>(limits::DEPTH))]
     pub depth: usize,
 
     /// Input format instead of sniffing each input: zone, list or csv.
@@ -141,6 +152,7 @@ impl Settings {
             }
             _ => flags,
         };
+        check_ranges(&args)?;
         if args.inputs.is_empty() {
             bail!("no input: give zone dumps or lists (or `inputs` in --config)");
         }
@@ -165,7 +177,7 @@ impl Settings {
         let probes: ProbeSet = args.probes.parse()?;
         let shard = match (args.shard, args.shards) {
             (Some(_), Some(_)) => bail!("--shard and --shards exclude each other"),
-            (Some(text), None) => text.parse::<Shard>()?,
+            (Some(text), None) => limits::parse_shard(&text).map_err(Usage)?,
             (None, Some(count)) => Shard::from_env(count)?,
             (None, None) => Shard::new(0, 1)?,
         };
@@ -203,6 +215,41 @@ impl Settings {
             summary_json: args.summary_json,
         })
     }
+}
+
+/// The numeric settings against their ranges: flags were checked by clap,
+/// values from the config file are checked here, as usage errors.
+fn check_ranges(args: &Args) -> Result<(), Usage> {
+    let optional = |v: Option<u32>| v.map(u64::from);
+    let checks = [
+        (
+            "concurrency",
+            Some(args.concurrency as u64),
+            limits::CONCURRENCY,
+        ),
+        (
+            "udp-sockets",
+            Some(args.udp_sockets as u64),
+            limits::UDP_SOCKETS,
+        ),
+        ("qps", optional(args.qps), limits::QPS),
+        (
+            "qps-per-upstream",
+            optional(args.qps_per_upstream),
+            limits::QPS,
+        ),
+        ("shards", optional(args.shards), limits::SHARDS),
+        ("timeout-ms", Some(args.timeout_ms), limits::TIMEOUT_MS),
+        ("retries", Some(u64::from(args.retries)), limits::RETRIES),
+        ("part-rows", Some(args.part_rows), limits::PART_ROWS),
+        ("depth", Some(args.depth as u64), limits::DEPTH),
+    ];
+    for (key, value, range) in checks {
+        if let Some(value) = value {
+            limits::check(key, value, &range)?;
+        }
+    }
+    Ok(())
 }
 
 /// `--resolver`: an address a resolver can answer from (issue 18 item 8).

@@ -78,3 +78,107 @@ fn resolver_addresses_that_cannot_answer_are_refused_at_parse_time() {
         assert!(!out_dir.exists(), "{bad}: wrote output before failing");
     }
 }
+
+/// Issue 18 item 9: `--concurrency 18446744073709551615` panicked in tokio
+/// (exit 101), `10000000` aborted on an 8 GB allocation, `99999999999` hung.
+/// Every numeric flag of every command has a range and is refused outside it.
+#[test]
+fn numeric_flags_out_of_range_are_usage_errors_not_panics() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("out");
+    let scan_cases: &[(&str, &[&str])] = &[
+        (
+            "--concurrency",
+            &["0", "10000000", "99999999999", "18446744073709551615", "-1"],
+        ),
+        ("--udp-sockets", &["0", "100000"]),
+        ("--qps", &["0", "4294967296"]),
+        ("--qps-per-upstream", &["0", "100000000"]),
+        ("--timeout-ms", &["0", "18446744073709551615"]),
+        ("--retries", &["4294967295", "11"]),
+        ("--part-rows", &["0", "18446744073709551615"]),
+        ("--depth", &["0", "1000"]),
+        ("--shards", &["0", "4294967295"]),
+        ("--shard", &["0/4294967295"]),
+    ];
+    for (flag, values) in scan_cases {
+        for value in *values {
+            let arg = format!("{flag}={value}");
+            let out = scan(&out_dir, &[&arg]);
+            assert_usage_error(&out, &format!("scan {arg}"));
+            assert!(!out_dir.exists(), "scan {arg}: wrote output before failing");
+        }
+    }
+    // The config file's values are held to the same ranges.
+    for (key, value) in [
+        ("concurrency", "10000000"),
+        ("retries", "99"),
+        ("depth", "0"),
+    ] {
+        let config = dir.path().join("scan.toml");
+        std::fs::write(&config, format!("{key} = {value}\n")).unwrap();
+        let out = scan(&out_dir, &["--config", config.to_str().unwrap()]);
+        assert_usage_error(&out, &format!("config {key} = {value}"));
+        assert!(stderr(&out).contains(key), "{}", stderr(&out));
+    }
+    let zone = fixture_zone();
+    let zone = zone.to_str().unwrap();
+    for (argv, what) in [
+        (vec!["domains", zone, "--depth=0"], "domains --depth 0"),
+        (
+            vec!["domains", zone, "--depth=1000"],
+            "domains --depth 1000",
+        ),
+        (vec!["domains", zone, "--shards=0"], "domains --shards 0"),
+        (
+            vec!["domains", zone, "--shard=1/4294967295"],
+            "domains --shard 1/4294967295",
+        ),
+        (
+            vec!["report", dir.path().to_str().unwrap(), "--top=0"],
+            "report --top 0",
+        ),
+        (
+            vec![
+                "report",
+                dir.path().to_str().unwrap(),
+                "--top=18446744073709551615",
+            ],
+            "report --top huge",
+        ),
+    ] {
+        let out = mailcensus(&argv);
+        assert_usage_error(&out, what);
+    }
+}
+
+/// Every range is in the help, and every default inside its range.
+#[test]
+fn the_help_states_each_numeric_flags_range() {
+    let out = mailcensus(&["scan", "--help"]);
+    let help = String::from_utf8_lossy(&out.stdout).into_owned();
+    for flag in [
+        "--concurrency",
+        "--udp-sockets",
+        "--qps <",
+        "--qps-per-upstream",
+        "--timeout-ms",
+        "--retries",
+        "--part-rows",
+        "--depth",
+        "--shards",
+    ] {
+        let start = help
+            .find(flag)
+            .unwrap_or_else(|| panic!("{flag} missing:\n{help}"));
+        let block: String = help[start..]
+            .lines()
+            .enumerate()
+            .take_while(|(i, line)| *i == 0 || !line.trim_start().starts_with("--"))
+            .map(|(_, line)| format!("{line} "))
+            .collect();
+        // Help text is wrapped to the terminal: compare with blanks collapsed.
+        let block = block.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(block.contains("[range: "), "{flag} has no range:\n{block}");
+    }
+}
