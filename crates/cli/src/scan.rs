@@ -25,7 +25,9 @@ use mailcensus_scan::{End, Scan, ScanConfig, check_resolver};
 use crate::limits::{self, Usage};
 
 use crate::progress::Progress;
-use crate::scan_config::{default_config, merge_config_file, millis, parse_scan_date, probes_text};
+use crate::scan_config::{
+    default_config, merge_config_file, millis, parse_scan_date, probes_text, scan_date_text,
+};
 use crate::summary::Summary;
 
 /// Flags of `mailcensus scan`, and the keys of its `--config` file: each key is
@@ -87,8 +89,8 @@ pub struct Args {
     #[arg(long, value_name = "N", value_parser = limits::ranged::<u32>(limits::SHARDS))]
     pub shards: Option<u32>,
 
-    /// Date partition of the output, YYYY-MM-DD. [default: today, UTC]
-    #[arg(long, value_name = "DATE")]
+    /// Date partition of the output, exactly YYYY-MM-DD. [default: today, UTC]
+    #[arg(long, value_name = "DATE", value_parser = scan_date_text)]
     pub scan_date: Option<String>,
 
     /// Continue an interrupted run of the same inputs, date and shard from its
@@ -188,7 +190,9 @@ impl Settings {
             .transpose()?;
         let defaults = default_config();
         let scan_date = match args.scan_date.as_deref() {
-            Some(text) => parse_scan_date(text)?.to_string(),
+            Some(text) => parse_scan_date(text)
+                .map_err(|e| Usage(format!("scan-date: {e}")))?
+                .to_string(),
             None => defaults.scan_date.clone(),
         };
         let scan = ScanConfig {

@@ -182,3 +182,26 @@ fn the_help_states_each_numeric_flags_range() {
         assert!(block.contains("[range: "), "{flag} has no range:\n{block}");
     }
 }
+
+/// Issue 18 item 10: `--scan-date 26-12-01` wrote `scan_date=0026-12-01` and
+/// `2026-1-5` was normalised silently: only `YYYY-MM-DD` is accepted.
+#[test]
+fn scan_date_accepts_exactly_yyyy_mm_dd() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("out");
+    for bad in [
+        "26-12-01",
+        "2026-1-5",
+        "2026-01-5",
+        "+2026-01-05",
+        " 2026-01-05",
+        "2026-02-30",
+        "20260105",
+        "12026-01-05",
+    ] {
+        let arg = format!("--scan-date={bad}");
+        let out = scan(&out_dir, &[&arg]);
+        assert_usage_error(&out, &arg);
+        assert!(!out_dir.exists(), "{arg}: wrote output before failing");
+    }
+}
