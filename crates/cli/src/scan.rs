@@ -342,8 +342,10 @@ async fn scan(settings: Settings) -> anyhow::Result<ExitCode> {
     }
 
     match outcome.end {
-        End::InputError(err) => Err(anyhow::Error::new(err)
-            .context("reading the input stopped the scan; complete parts are kept")),
+        End::InputError(err) => Err(anyhow::Error::new(err).context(
+            "reading the input stopped the scan; the run is incomplete (complete parts are \
+                 kept, and `--resume` continues after them once the input reads to its end)",
+        )),
         End::Interrupted => {
             eprintln!("mailcensus: scan: interrupted; run again with --resume to finish");
             Ok(ExitCode::from(130))

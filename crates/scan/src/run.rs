@@ -355,7 +355,7 @@ fn feed(
         }
         shared.domains_fed.store(seq + 1, Ordering::Relaxed);
     }
-    shared.input_done.store(exhausted, Ordering::Relaxed);
+    shared.input_done.store(exhausted, Ordering::SeqCst);
     ReadOutcome {
         stats: reader.stats(),
         issues: reader.issues().to_vec(),
@@ -422,10 +422,14 @@ fn collect(
             watermark: reorder.watermark(),
         });
     }
-    // A closed window before the input ended means the scan was stopped.
-    if window.is_closed() {
-        Ok(writer.stop()?)
-    } else {
+    // Complete only when the feeder read every input to its end and the
+    // scan was not stopped: an input that failed half-way (a truncated
+    // `.gz`, issue 18 item 1) leaves the run incomplete, so `--resume`
+    // continues it instead of calling it done. The feeder stores the flag
+    // before it drops its sender, which ends the engine and then this loop.
+    if shared.input_done.load(Ordering::SeqCst) && !window.is_closed() {
         Ok(writer.finish()?)
+    } else {
+        Ok(writer.stop()?)
     }
 }

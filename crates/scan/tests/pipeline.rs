@@ -242,3 +242,59 @@ fn the_feeder_never_runs_further_ahead_than_its_window() {
         "results never overtook each other: the test proves nothing"
     );
 }
+
+/// The bed's domains as a gzip list cut in the middle of its compressed bytes.
+fn truncated_gzip_list(bed: &Bed) -> PathBuf {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    for domain in &bed.truth {
+        writeln!(gz, "{domain}").unwrap();
+    }
+    let bytes = gz.finish().unwrap();
+    let path = bed.dir.path().join("truncated.list.gz");
+    std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+    path
+}
+
+/// Issue 18 item 1: half a `.gz` ended the scan with "reading the input
+/// stopped the scan", yet the manifest said `complete: true` and `--resume`
+/// answered "already complete". An input not read to its end leaves the run
+/// incomplete, and a resume continues it (and meets the same error).
+#[test]
+fn a_truncated_compressed_input_leaves_the_run_incomplete_and_resumable() {
+    let bed = Bed::start();
+    let rt = runtime();
+    let mut config = bed.config(&bed.dir.path().join("out"));
+    config.inputs = vec![truncated_gzip_list(&bed)];
+    // Sniffing the format would read 64 KiB first and meet the cut there.
+    config.format = Some(mailcensus_input::Format::List);
+    config.part_rows = 10;
+    let first = rt
+        .block_on(
+            Scan::new(config.clone())
+                .unwrap()
+                .run(std::future::pending()),
+        )
+        .unwrap();
+    assert!(matches!(first.end, End::InputError(_)), "{:?}", first.end);
+    assert!(first.rows_written > 0, "nothing before the cut was scanned");
+    assert!(first.rows_written < DOMAINS as u64);
+    let manifest = Manifest::load(&first.manifest_path).unwrap();
+    assert!(
+        !manifest.complete,
+        "a truncated input was recorded as complete"
+    );
+    assert!(manifest.ended_at.is_some());
+    assert_eq!(manifest.rows, first.rows_written);
+
+    config.resume = true;
+    let scan = Scan::new(config).unwrap();
+    assert!(scan.resumed().is_some(), "resume found nothing to continue");
+    let second = rt.block_on(scan.run(std::future::pending())).unwrap();
+    assert!(matches!(second.end, End::InputError(_)), "{:?}", second.end);
+    assert_eq!(
+        second.rows_written, 0,
+        "the rows before the cut were written twice"
+    );
+    assert!(!Manifest::load(&second.manifest_path).unwrap().complete);
+}
