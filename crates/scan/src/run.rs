@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use mailcensus_dns::{DomainResult, Engine};
 use mailcensus_input::{DomainReader, InputError, Issue, ReadStats, ReaderOptions};
 use mailcensus_posture::Resolution;
-use mailcensus_store::{DatasetWriter, Manifest, Row, RunConfig, Tuning, WriterHandle};
+use mailcensus_store::{DatasetWriter, Manifest, Row, RunConfig, RunLock, Tuning, WriterHandle};
 use tokio::sync::mpsc;
 
 use crate::progress::{ProgressHandle, Shared};
@@ -75,6 +75,8 @@ enum Opened {
 /// it does the DNS work.
 pub struct Scan {
     config: ScanConfig,
+    /// This shard's lock, released when the scan (or its `run`) ends.
+    _lock: RunLock,
     opened: Opened,
     resumed: Option<Resumed>,
     manifest_path: PathBuf,
@@ -109,6 +111,9 @@ impl Scan {
             index: config.shard.index,
             count: config.shard.count,
         };
+        // First of all: one process per shard and date (issue 18 item 12).
+        // Held until `run` ends, so nothing below races another writer.
+        let lock = RunLock::acquire(&config.out, &config.scan_date, store_shard)?;
         let mut run_config = RunConfig::new(
             &config.out,
             &config.scan_date,
@@ -167,6 +172,7 @@ impl Scan {
         }
         Ok(Scan {
             config,
+            _lock: lock,
             opened,
             resumed,
             manifest_path,
@@ -198,6 +204,7 @@ impl Scan {
     pub async fn run(self, stop: impl Future<Output = ()>) -> Result<Outcome, ScanError> {
         let Scan {
             config,
+            _lock: lock,
             opened,
             manifest_path,
             scan_id,
@@ -301,6 +308,8 @@ impl Scan {
         let written = collector
             .join()
             .map_err(|_| ScanError::Panicked("collector thread"))??;
+        // The parts and the manifest are closed: another process may go on.
+        drop(lock);
         let end = match read.error {
             Some(err) => End::InputError(err),
             None if interrupted => End::Interrupted,

@@ -298,3 +298,35 @@ fn a_truncated_compressed_input_leaves_the_run_incomplete_and_resumable() {
     );
     assert!(!Manifest::load(&second.manifest_path).unwrap().complete);
 }
+
+/// Issue 18 item 12: a `--resume` started while the first run still ran
+/// deleted the live run's temporary part, and the first run then renamed the
+/// other's file into place. A second process for the same shard and date is
+/// refused before it touches anything, with the holder's PID.
+#[test]
+fn a_second_scan_of_a_shard_in_progress_is_refused_naming_the_holder() {
+    let bed = Bed::start();
+    let out = bed.dir.path().join("out");
+    let first = Scan::new(bed.config(&out)).unwrap();
+    let mut config = bed.config(&out);
+    for resume in [false, true] {
+        config.resume = resume;
+        let err = match Scan::new(config.clone()) {
+            Ok(_) => panic!("a second scan (resume {resume}) of a live shard was let in"),
+            Err(err) => err.to_string(),
+        };
+        assert!(
+            err.contains(&format!("pid {}", std::process::id())),
+            "resume {resume}: {err}"
+        );
+    }
+    let rt = runtime();
+    let outcome = rt.block_on(first.run(std::future::pending())).unwrap();
+    assert!(matches!(outcome.end, End::Complete), "{:?}", outcome.end);
+    // Released when the first run ended.
+    config.resume = true;
+    let again = rt
+        .block_on(Scan::new(config).unwrap().run(std::future::pending()))
+        .unwrap();
+    assert!(matches!(again.end, End::AlreadyComplete(_)));
+}

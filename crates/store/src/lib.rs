@@ -27,6 +27,7 @@
 
 mod error;
 mod handle;
+mod lock;
 mod manifest;
 mod row;
 pub mod sample;
@@ -35,6 +36,7 @@ mod writer;
 
 pub use error::{Result, StoreError};
 pub use handle::{WriterHandle, spawn};
+pub use lock::{RunLock, lock_file_name};
 pub use manifest::{
     InputFile, MANIFEST_FORMAT, Manifest, PartInfo, Shard, fingerprint, manifest_file_name,
     manifest_path, part_file_name, part_temp_name, partition_dir, unfinished_runs,
