@@ -20,7 +20,7 @@ use anyhow::{Context, bail};
 use clap::ArgMatches;
 use mailcensus_dns::ProbeSet;
 use mailcensus_input::{Format, Shard};
-use mailcensus_scan::{End, Scan, ScanConfig, check_resolver};
+use mailcensus_scan::{End, ResumeMode, Scan, ScanConfig, check_resolver};
 
 use crate::limits::{self, Usage};
 
@@ -94,10 +94,14 @@ pub struct Args {
     pub scan_date: Option<String>,
 
     /// Continue an interrupted run of the same inputs, date and shard from its
-    /// manifest: no domain lost, none written twice.
-    #[arg(long)]
+    /// manifest: no domain lost, none written twice. `--resume` alone
+    /// requires a run to continue; `--resume=auto` continues the run if
+    /// there is one and starts it otherwise, so a restarted pod or job
+    /// runs the same command line.
+    #[arg(long, value_name = "WHEN", value_enum, num_args = 0..=1,
+          require_equals = true, default_missing_value = "always")]
     #[serde(skip)]
-    pub resume: bool,
+    pub resume: Option<ResumeArg>,
 
     /// Also write the summary, with domains, queries, elapsed_s and qps, as JSON.
     #[arg(long, value_name = "PATH")]
@@ -134,6 +138,15 @@ pub struct Args {
     /// Input format instead of sniffing each input: zone, list or csv.
     #[arg(long, value_name = "FORMAT")]
     pub format: Option<String>,
+}
+
+/// `--resume[=WHEN]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ResumeArg {
+    /// Continue the run; fail if there is none (what `--resume` alone means).
+    Always,
+    /// Continue the run if there is one, else start it.
+    Auto,
 }
 
 /// What the command needs beyond the pipeline's own configuration.
@@ -206,7 +219,11 @@ impl Settings {
             probes,
             shard,
             scan_date,
-            resume: args.resume,
+            resume: match args.resume {
+                None => ResumeMode::Never,
+                Some(ResumeArg::Always) => ResumeMode::Always,
+                Some(ResumeArg::Auto) => ResumeMode::Auto,
+            },
             timeout: Duration::from_millis(args.timeout_ms),
             retries: args.retries,
             part_rows: args.part_rows,

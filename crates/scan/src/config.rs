@@ -8,6 +8,21 @@ use mailcensus_dns::{EngineConfig, ProbeSet};
 use mailcensus_input::{Format, ReaderOptions, Shard};
 use mailcensus_store::Tuning;
 
+/// Starting a run or continuing one (issue 18 item 13).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ResumeMode {
+    /// Start a new run; refused where this shard already has one.
+    #[default]
+    Never,
+    /// Continue the run; refused where there is none.
+    Always,
+    /// Continue the run if this shard has one, else start it: the one command
+    /// line a Kubernetes pod or Slurm task can be restarted with. Decided
+    /// under the shard's lock, so two starts cannot both create a run.
+    Auto,
+}
+
 /// Everything a scan needs. [`ScanConfig::default`] holds the defaults; the
 /// engine, reader and writer settings take theirs from those crates' own
 /// defaults, so a number is never written twice.
@@ -33,8 +48,9 @@ pub struct ScanConfig {
     pub shard: Shard,
     /// Date partition, `YYYY-MM-DD`.
     pub scan_date: String,
-    /// Continue the interrupted run of the same inputs, date and shard.
-    pub resume: bool,
+    /// Whether to start a run or continue the interrupted run of the same
+    /// inputs, date and shard.
+    pub resume: ResumeMode,
     /// Per-attempt query timeout.
     pub timeout: Duration,
     /// Attempts after the first.
@@ -67,7 +83,7 @@ impl Default for ScanConfig {
             probes: ProbeSet(engine.probes),
             shard: reader.shard.unwrap_or(Shard { index: 0, count: 1 }),
             scan_date: chrono::Utc::now().date_naive().to_string(),
-            resume: false,
+            resume: ResumeMode::Never,
             timeout: engine.timeout,
             retries: engine.retries,
             part_rows: Tuning::default().rows_per_part,

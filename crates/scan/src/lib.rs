@@ -32,7 +32,7 @@ mod reorder;
 mod run;
 mod window;
 
-pub use config::{ScanConfig, check_resolver};
+pub use config::{ResumeMode, ScanConfig, check_resolver};
 pub use progress::{ProgressHandle, Snapshot};
 pub use reorder::{DuplicateSeq, Reorder};
 pub use run::{End, Outcome, Resumed, Scan};

@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 use crate::progress::{ProgressHandle, Shared};
 use crate::reorder::Reorder;
 use crate::window::Window;
-use crate::{ScanConfig, ScanError};
+use crate::{ResumeMode, ScanConfig, ScanError};
 
 /// Where a resumed run continues.
 #[derive(Debug, Clone)]
@@ -133,7 +133,12 @@ impl Scan {
         };
         let manifest_path =
             mailcensus_store::manifest_path(&config.out, &config.scan_date, store_shard);
-        let (opened, resumed) = if config.resume {
+        let resume = match config.resume {
+            ResumeMode::Never => false,
+            ResumeMode::Always => true,
+            ResumeMode::Auto => manifest_path.exists(),
+        };
+        let (opened, resumed) = if resume {
             match DatasetWriter::resume(run_config)? {
                 mailcensus_store::Resume::Complete(manifest) => (Opened::Complete(manifest), None),
                 mailcensus_store::Resume::Continue {

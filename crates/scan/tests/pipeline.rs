@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use arrow_array::{Array, BooleanArray, Int32Array, StringArray};
-use mailcensus_scan::{End, Scan, ScanConfig};
+use mailcensus_scan::{End, ResumeMode, Scan, ScanConfig};
 use mailcensus_store::Manifest;
 use mailcensus_testbed::universe::{Layout, UniverseOptions, generate, read_truth};
 use mailcensus_testbed::{KnotServer, TestbedError, UnboundOptions, UnboundServer, ZoneSpec};
@@ -203,7 +203,7 @@ fn a_scan_writes_each_domain_once_and_a_resumed_interrupted_scan_writes_the_same
     let manifest = Manifest::load(&first.manifest_path).unwrap();
     assert!(manifest.parts.len() >= 4, "{} parts", manifest.parts.len());
 
-    config.resume = true;
+    config.resume = ResumeMode::Always;
     let scan = Scan::new(config.clone()).unwrap();
     let resumed = scan.resumed().unwrap().next_seq;
     assert!(resumed >= 80, "resumed after {resumed}");
@@ -287,7 +287,7 @@ fn a_truncated_compressed_input_leaves_the_run_incomplete_and_resumable() {
     assert!(manifest.ended_at.is_some());
     assert_eq!(manifest.rows, first.rows_written);
 
-    config.resume = true;
+    config.resume = ResumeMode::Always;
     let scan = Scan::new(config).unwrap();
     assert!(scan.resumed().is_some(), "resume found nothing to continue");
     let second = rt.block_on(scan.run(std::future::pending())).unwrap();
@@ -310,7 +310,11 @@ fn a_second_scan_of_a_shard_in_progress_is_refused_naming_the_holder() {
     let first = Scan::new(bed.config(&out)).unwrap();
     let mut config = bed.config(&out);
     for resume in [false, true] {
-        config.resume = resume;
+        config.resume = if resume {
+            ResumeMode::Always
+        } else {
+            ResumeMode::Never
+        };
         let err = match Scan::new(config.clone()) {
             Ok(_) => panic!("a second scan (resume {resume}) of a live shard was let in"),
             Err(err) => err.to_string(),
@@ -324,7 +328,7 @@ fn a_second_scan_of_a_shard_in_progress_is_refused_naming_the_holder() {
     let outcome = rt.block_on(first.run(std::future::pending())).unwrap();
     assert!(matches!(outcome.end, End::Complete), "{:?}", outcome.end);
     // Released when the first run ended.
-    config.resume = true;
+    config.resume = ResumeMode::Always;
     let again = rt
         .block_on(Scan::new(config).unwrap().run(std::future::pending()))
         .unwrap();
