@@ -5,7 +5,8 @@
 //! resume) is `mailcensus_scan::Scan`; this module only turns flags and the
 //! `--config` file into its `ScanConfig`, turns SIGINT/SIGTERM into its stop
 //! future, shows its progress and prints the summary. On the first signal
-//! what is in flight is finished and written, the last part is closed, and the
+//! what is in flight is finished and written (for a bounded time: what is not
+//! done by then is left for `--resume`), the last part is closed, and the
 //! command exits 130 so that a caller knows the run is incomplete. A second
 //! signal exits at once: complete parts and the manifest on disk stay valid,
 //! and `--resume` continues from them.
@@ -296,6 +297,7 @@ pub fn run(args: Args, matches: Option<&ArgMatches>) -> anyhow::Result<ExitCode>
 }
 
 async fn scan(settings: Settings) -> anyhow::Result<ExitCode> {
+    let drain = settings.scan.drain_timeout;
     let scan = Scan::new(settings.scan)?;
     if let Some(resumed) = scan.resumed() {
         for path in &resumed.removed {
@@ -312,7 +314,7 @@ async fn scan(settings: Settings) -> anyhow::Result<ExitCode> {
     let progress_handle = scan.progress();
     let mut progress = Progress::new(Duration::from_secs(10));
     let mut ticker = tokio::time::interval(Duration::from_millis(250));
-    let running = scan.run(stop_on_signal());
+    let running = scan.run(stop_on_signal(drain));
     tokio::pin!(running);
     let outcome = loop {
         tokio::select! {
@@ -373,11 +375,13 @@ async fn scan(settings: Settings) -> anyhow::Result<ExitCode> {
 
 /// Completes on the first SIGINT/SIGTERM, after arming the second one to exit
 /// at once.
-async fn stop_on_signal() {
+async fn stop_on_signal(drain: Duration) {
     let name = shutdown_signals().await;
     eprintln!(
-        "\nmailcensus: scan: {name}: finishing the domains in flight and closing the \
-         last part (send it again to exit at once; `--resume` continues either way)"
+        "\nmailcensus: scan: {name}: finishing the domains in flight (for {} s at most; \
+         the rest is left for `--resume`) and closing the last part (send it again to exit \
+         at once; `--resume` continues either way)",
+        drain.as_secs()
     );
     tokio::spawn(async {
         let second = shutdown_signals().await;

@@ -64,6 +64,10 @@ pub struct ScanConfig {
     /// How far the feeder may run ahead of the oldest unwritten domain;
     /// `None`: see [`ScanConfig::max_lag`].
     pub reorder_lag: Option<u64>,
+    /// After a stop, how long the domains in flight may take to finish;
+    /// those still unfinished then are left for a resume. The default, 15 s,
+    /// fits in Kubernetes' default 30 s grace between SIGTERM and SIGKILL.
+    pub drain_timeout: Duration,
 }
 
 impl Default for ScanConfig {
@@ -90,6 +94,7 @@ impl Default for ScanConfig {
             depth: reader.depth,
             format: reader.format,
             reorder_lag: None,
+            drain_timeout: Duration::from_secs(15),
         }
     }
 }

@@ -85,6 +85,13 @@ pub struct Scan {
     started: Instant,
 }
 
+/// How often the scan looks at its counters (drain deadline, resolver health).
+const TICK: Duration = Duration::from_millis(50);
+
+/// How long a stopped scan waits for the feeder to report once the engine
+/// and the collector are done; a feeder still blocked in a read is left.
+const FEEDER_GRACE: Duration = Duration::from_secs(1);
+
 /// What the feeder hands the engine with each domain, and gets back.
 struct Tag {
     seq: u64,
@@ -248,17 +255,25 @@ impl Scan {
         let (domain_tx, domain_rx) = mpsc::channel::<(String, Tag)>(channel);
         let (result_tx, mut result_rx) = mpsc::channel(channel);
 
-        let feeder = {
+        // The feeder reports on a channel instead of being joined: a read that
+        // never returns (a FIFO with no writer, a stalled pipe) must not hold
+        // the scan once it is stopped; such a thread is left behind.
+        let (read_tx, read_rx) = tokio::sync::oneshot::channel::<ReadOutcome>();
+        {
             let shared = Arc::clone(&shared);
             let window = Arc::clone(&window);
             std::thread::Builder::new()
                 .name("mailcensus-feeder".into())
-                .spawn(move || feed(reader, first_seq, &window, &shared, &domain_tx))
+                .spawn(move || {
+                    let read = feed(reader, first_seq, &window, &shared, &domain_tx);
+                    drop(domain_tx);
+                    let _ = read_tx.send(read);
+                })
                 .map_err(|source| ScanError::Thread {
                     what: "input",
                     source,
-                })?
-        };
+                })?;
+        }
 
         let collector = {
             let shared = Arc::clone(&shared);
@@ -294,25 +309,61 @@ impl Scan {
         tokio::pin!(engine_task);
         tokio::pin!(stop);
         let mut interrupted = false;
+        // After a stop: when the domains in flight must be done by.
+        let mut drain_until: Option<Instant> = None;
+        let mut tick = tokio::time::interval(TICK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 () = &mut stop, if !interrupted => {
                     interrupted = true;
                     window.close();
+                    drain_until = Some(Instant::now() + config.drain_timeout);
                 }
                 joined = &mut engine_task => {
-                    joined.map_err(|_| ScanError::Panicked("engine task"))?;
+                    match joined {
+                        Ok(()) => {}
+                        // Aborted below, after a stop: not a failure.
+                        Err(err) if err.is_cancelled() => {}
+                        Err(_) => return Err(ScanError::Panicked("engine task")),
+                    }
                     break;
+                }
+                _ = tick.tick() => {
+                    // The drain after a stop is bounded (issue 18 item 7):
+                    // with a dead resolver the domains in flight would wait
+                    // out every retry and the engine's outage patience. When
+                    // nothing is in flight any more (the feeder may be stuck
+                    // on a read), or the time is up, the engine is aborted:
+                    // its unfinished domains never reach the writer, which
+                    // keeps the contiguous prefix, so `--resume` asks them again.
+                    if let Some(until) = drain_until {
+                        let fed = shared.domains_fed.load(Ordering::SeqCst);
+                        let done = shared.domains_done.load(Ordering::SeqCst);
+                        if done >= fed || Instant::now() >= until {
+                            engine_task.abort();
+                        }
+                    }
                 }
             }
         }
 
-        let read = feeder
-            .join()
-            .map_err(|_| ScanError::Panicked("input thread"))?;
-        let written = collector
-            .join()
+        // The engine is gone, so every result sender is dropped and the
+        // collector ends; the feeder ends too unless a read holds it.
+        let written = tokio::task::spawn_blocking(move || collector.join())
+            .await
+            .map_err(|_| ScanError::Panicked("collector thread"))?
             .map_err(|_| ScanError::Panicked("collector thread"))??;
+        let read = match tokio::time::timeout(FEEDER_GRACE, read_rx).await {
+            Ok(Ok(read)) => read,
+            Ok(Err(_)) => return Err(ScanError::Panicked("input thread")),
+            // Stuck in a read after a stop: its counters are unknown.
+            Err(_) => ReadOutcome {
+                stats: ReadStats::default(),
+                issues: Vec::new(),
+                error: None,
+            },
+        };
         // The parts and the manifest are closed: another process may go on.
         drop(lock);
         let end = match read.error {
@@ -430,7 +481,10 @@ fn collect(
         }
         window.advance(reorder.watermark());
     }
-    if reorder.pending() > 0 {
+    // After a stop whose drain was cut short, results past a domain that
+    // never came back are dropped: the parts cover a contiguous prefix and
+    // a resume asks the rest again. Without a stop a gap is a bug.
+    if reorder.pending() > 0 && !window.is_closed() {
         return Err(ScanError::Gap {
             pending: reorder.pending(),
             watermark: reorder.watermark(),

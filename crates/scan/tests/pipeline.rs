@@ -334,3 +334,59 @@ fn a_second_scan_of_a_shard_in_progress_is_refused_naming_the_holder() {
         .unwrap();
     assert!(matches!(again.end, End::AlreadyComplete(_)));
 }
+
+/// A loopback UDP port where nothing listens: a dead resolver.
+fn dead_resolver() -> SocketAddr {
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket.local_addr().unwrap()
+}
+
+/// A list of `n` names, none of which will ever be answered.
+fn plain_list(dir: &Path, n: usize) -> PathBuf {
+    let path = dir.join("plain.list");
+    let text: String = (0..n).map(|i| format!("d{i}.example\n")).collect();
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Issue 18 item 7: Ctrl-C with a dead resolver did not finish "the domains
+/// in flight" in 10 minutes. The drain after a stop is bounded by
+/// `drain_timeout`; the domains it cuts off are left for `--resume`.
+#[test]
+fn a_stop_with_a_dead_resolver_drains_in_bounded_time_and_leaves_the_rest_for_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let config = ScanConfig {
+        inputs: vec![plain_list(dir.path(), 200)],
+        resolvers: vec![dead_resolver()],
+        out: out.clone(),
+        concurrency: 16,
+        timeout: Duration::from_millis(500),
+        scan_date: SCAN_DATE.into(),
+        drain_timeout: Duration::from_secs(2),
+        ..ScanConfig::default()
+    };
+    let rt = runtime();
+    let scan = Scan::new(config.clone()).unwrap();
+    let started = std::time::Instant::now();
+    let outcome = rt
+        .block_on(async {
+            let stop = tokio::time::sleep(Duration::from_secs(1));
+            tokio::time::timeout(Duration::from_secs(30), scan.run(stop)).await
+        })
+        .expect("the drain after the stop did not end")
+        .unwrap();
+    let took = started.elapsed();
+    assert!(matches!(outcome.end, End::Interrupted), "{:?}", outcome.end);
+    assert!(
+        took < Duration::from_secs(8),
+        "stop after 1 s with a 2 s drain took {took:?}"
+    );
+    let manifest = Manifest::load(&outcome.manifest_path).unwrap();
+    assert!(!manifest.complete);
+    assert!(manifest.rows < 200, "every domain was written");
+    let mut config = config;
+    config.resume = ResumeMode::Always;
+    let resumed = Scan::new(config).unwrap();
+    assert_eq!(resumed.resumed().unwrap().next_seq, manifest.rows);
+}
