@@ -285,6 +285,19 @@ fn resolver_text(text: &str) -> Result<String, String> {
     parse_resolver_text(text).map(|_| text.to_string())
 }
 
+/// Every output path is checked before the resolvers are probed, so a typo
+/// in a path is reported at once rather than after a scan (or a probe).
+fn check_outputs(settings: &Settings) -> anyhow::Result<()> {
+    let out = &settings.scan.out;
+    std::fs::create_dir_all(out)
+        .with_context(|| format!("cannot create output directory {}", out.display()))?;
+    let probe = out.join(format!(".mailcensus-write-test-{}", std::process::id()));
+    std::fs::write(&probe, b"")
+        .with_context(|| format!("cannot write in output directory {}", out.display()))?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
 /// Runs the command.
 pub fn run(args: Args, matches: Option<&ArgMatches>) -> anyhow::Result<ExitCode> {
     let settings = Settings::resolve(args, matches)?;
@@ -298,6 +311,24 @@ pub fn run(args: Args, matches: Option<&ArgMatches>) -> anyhow::Result<ExitCode>
 
 async fn scan(settings: Settings) -> anyhow::Result<ExitCode> {
     let drain = settings.scan.drain_timeout;
+    check_outputs(&settings)?;
+    // Before the first query: is any resolver there at all (issue 18 item 6)?
+    let checks = mailcensus_scan::check_resolvers(&settings.scan.resolvers).await?;
+    let silent: Vec<_> = checks
+        .iter()
+        .filter_map(|c| c.problem.as_ref().map(|p| (c.resolver, p)))
+        .collect();
+    for (resolver, problem) in &silent {
+        eprintln!("mailcensus: scan: resolver {resolver}: {problem}");
+    }
+    if silent.len() == checks.len() {
+        eprintln!(
+            "mailcensus: scan: error: no resolver answered a probe (MX {}.); nothing was \
+             scanned and no output was written",
+            mailcensus_scan::PROBE_NAME
+        );
+        return Ok(ExitCode::from(2));
+    }
     let scan = Scan::new(settings.scan)?;
     if let Some(resumed) = scan.resumed() {
         for path in &resumed.removed {
@@ -365,6 +396,15 @@ async fn scan(settings: Settings) -> anyhow::Result<ExitCode> {
             "reading the input stopped the scan; the run is incomplete (complete parts are \
                  kept, and `--resume` continues after them once the input reads to its end)",
         )),
+        End::ResolversSilent { silent_for } => {
+            eprintln!(
+                "mailcensus: scan: error: no resolver has answered for {} s; the scan stopped \
+                 (complete parts are kept; run again with --resume, or --resume=auto, once a \
+                 resolver answers)",
+                silent_for.as_secs()
+            );
+            Ok(ExitCode::FAILURE)
+        }
         End::Interrupted => {
             eprintln!("mailcensus: scan: interrupted; run again with --resume to finish");
             Ok(ExitCode::from(130))

@@ -68,6 +68,11 @@ pub struct ScanConfig {
     /// those still unfinished then are left for a resume. The default, 15 s,
     /// fits in Kubernetes' default 30 s grace between SIGTERM and SIGKILL.
     pub drain_timeout: Duration,
+    /// When every upstream has answered nothing for this long while domains
+    /// were in flight, the scan stops as [`crate::End::ResolversSilent`]:
+    /// complete parts are kept and a resume continues. Default 60 s, far
+    /// above a healthy resolver's slowest answer.
+    pub silent_resolver_limit: Duration,
 }
 
 impl Default for ScanConfig {
@@ -95,6 +100,7 @@ impl Default for ScanConfig {
             format: reader.format,
             reorder_lag: None,
             drain_timeout: Duration::from_secs(15),
+            silent_resolver_limit: Duration::from_secs(60),
         }
     }
 }

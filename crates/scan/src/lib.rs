@@ -27,12 +27,14 @@
 #![deny(missing_docs)]
 
 mod config;
+mod health;
 mod progress;
 mod reorder;
 mod run;
 mod window;
 
 pub use config::{ResumeMode, ScanConfig, check_resolver};
+pub use health::{PROBE_NAME, PROBE_TIMEOUT, ResolverCheck, check_resolvers};
 pub use progress::{ProgressHandle, Snapshot};
 pub use reorder::{DuplicateSeq, Reorder};
 pub use run::{End, Outcome, Resumed, Scan};

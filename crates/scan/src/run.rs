@@ -12,6 +12,7 @@ use mailcensus_posture::Resolution;
 use mailcensus_store::{DatasetWriter, Manifest, Row, RunConfig, RunLock, Tuning, WriterHandle};
 use tokio::sync::mpsc;
 
+use crate::health::Watchdog;
 use crate::progress::{ProgressHandle, Shared};
 use crate::reorder::Reorder;
 use crate::window::Window;
@@ -37,6 +38,13 @@ pub enum End {
     Interrupted,
     /// Reading the input failed; complete parts are kept.
     InputError(InputError),
+    /// Every upstream resolver answered nothing for
+    /// [`ScanConfig::silent_resolver_limit`] while domains were in flight:
+    /// the scan stopped as on a signal (complete parts kept, resumable).
+    ResolversSilent {
+        /// How long they had been silent.
+        silent_for: Duration,
+    },
     /// `resume` found the run already complete; nothing was done.
     AlreadyComplete(Box<Manifest>),
 }
@@ -309,6 +317,8 @@ impl Scan {
         tokio::pin!(engine_task);
         tokio::pin!(stop);
         let mut interrupted = false;
+        let mut watchdog = Watchdog::new(config.silent_resolver_limit);
+        let mut silent_for = None;
         // After a stop: when the domains in flight must be done by.
         let mut drain_until: Option<Instant> = None;
         let mut tick = tokio::time::interval(TICK);
@@ -330,6 +340,17 @@ impl Scan {
                     break;
                 }
                 _ = tick.tick() => {
+                    let fed = shared.domains_fed.load(Ordering::SeqCst);
+                    let done = shared.domains_done.load(Ordering::SeqCst);
+                    let now = Instant::now();
+                    // Every upstream silent (issue 18 item 6): stop now, as
+                    // on a signal; what is in flight would only fail.
+                    if !interrupted && watchdog.observe(&engine.stats(), done < fed, now) {
+                        interrupted = true;
+                        silent_for = Some(watchdog.silent_for(now));
+                        window.close();
+                        drain_until = Some(now);
+                    }
                     // The drain after a stop is bounded (issue 18 item 7):
                     // with a dead resolver the domains in flight would wait
                     // out every retry and the engine's outage patience. When
@@ -337,12 +358,10 @@ impl Scan {
                     // on a read), or the time is up, the engine is aborted:
                     // its unfinished domains never reach the writer, which
                     // keeps the contiguous prefix, so `--resume` asks them again.
-                    if let Some(until) = drain_until {
-                        let fed = shared.domains_fed.load(Ordering::SeqCst);
-                        let done = shared.domains_done.load(Ordering::SeqCst);
-                        if done >= fed || Instant::now() >= until {
-                            engine_task.abort();
-                        }
+                    if let Some(until) = drain_until
+                        && (done >= fed || now >= until)
+                    {
+                        engine_task.abort();
                     }
                 }
             }
@@ -366,10 +385,11 @@ impl Scan {
         };
         // The parts and the manifest are closed: another process may go on.
         drop(lock);
-        let end = match read.error {
-            Some(err) => End::InputError(err),
-            None if interrupted => End::Interrupted,
-            None => End::Complete,
+        let end = match (read.error, silent_for) {
+            (Some(err), _) => End::InputError(err),
+            (None, Some(silent_for)) => End::ResolversSilent { silent_for },
+            (None, None) if interrupted => End::Interrupted,
+            (None, None) => End::Complete,
         };
         Ok(Outcome {
             end,

@@ -34,7 +34,9 @@ fn started<T>(what: &str, result: Result<T, TestbedError>) -> T {
 struct Bed {
     dir: tempfile::TempDir,
     _knot: KnotServer,
-    unbound: UnboundServer,
+    /// Behind a lock so a test can stop it while a scan runs.
+    unbound: std::sync::Mutex<UnboundServer>,
+    resolver: SocketAddr,
     truth: Vec<String>,
 }
 
@@ -73,7 +75,8 @@ impl Bed {
         Bed {
             dir,
             _knot: knot,
-            unbound,
+            resolver: unbound.addr,
+            unbound: std::sync::Mutex::new(unbound),
             truth,
         }
     }
@@ -83,7 +86,7 @@ impl Bed {
     }
 
     fn config(&self, out: &Path) -> ScanConfig {
-        let resolver: SocketAddr = self.unbound.addr;
+        let resolver: SocketAddr = self.resolver;
         ScanConfig {
             inputs: vec![self.dump()],
             resolvers: vec![resolver],
@@ -389,4 +392,58 @@ fn a_stop_with_a_dead_resolver_drains_in_bounded_time_and_leaves_the_rest_for_re
     config.resume = ResumeMode::Always;
     let resumed = Scan::new(config).unwrap();
     assert_eq!(resumed.resumed().unwrap().next_seq, manifest.rows);
+}
+
+/// Issue 18 item 6: with its resolver killed mid-run, a scan ground on for
+/// hours writing `error` rows. When every upstream has been silent for
+/// `silent_resolver_limit` with domains in flight, it stops: complete parts
+/// kept, the run incomplete and resumable.
+#[test]
+fn a_scan_whose_every_resolver_goes_silent_stops_and_can_be_resumed() {
+    let bed = Bed::start();
+    let rt = runtime();
+    let mut config = bed.config(&bed.dir.path().join("out"));
+    config.qps = Some(100);
+    config.part_rows = 10;
+    config.timeout = Duration::from_millis(300);
+    config.silent_resolver_limit = Duration::from_secs(2);
+    let scan = Scan::new(config.clone()).unwrap();
+    let progress = scan.progress();
+    let outcome = std::thread::scope(|s| {
+        s.spawn(|| {
+            let deadline = std::time::Instant::now() + Duration::from_secs(30);
+            while progress.snapshot().domains_done < 30 && std::time::Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            bed.unbound.lock().unwrap().stop();
+        });
+        rt.block_on(async {
+            tokio::time::timeout(Duration::from_secs(60), scan.run(std::future::pending())).await
+        })
+    })
+    .expect("the scan ground on with a dead resolver")
+    .unwrap();
+    let End::ResolversSilent { silent_for } = outcome.end else {
+        panic!("{:?}", outcome.end)
+    };
+    assert!(silent_for >= Duration::from_secs(2), "{silent_for:?}");
+    let manifest = Manifest::load(&outcome.manifest_path).unwrap();
+    assert!(!manifest.complete);
+    assert!(
+        manifest.rows >= 20 && manifest.rows < DOMAINS as u64,
+        "{} rows",
+        manifest.rows
+    );
+
+    // The resolver is back: the same run continues to the end.
+    bed.unbound.lock().unwrap().restart().unwrap();
+    config.resume = ResumeMode::Always;
+    let scan = Scan::new(config).unwrap();
+    assert_eq!(scan.resumed().unwrap().next_seq, manifest.rows);
+    let second = rt.block_on(scan.run(std::future::pending())).unwrap();
+    assert!(matches!(second.end, End::Complete), "{:?}", second.end);
+    let rows = read_parts(&second.manifest_path);
+    let mut truth = bed.truth.clone();
+    truth.sort();
+    assert_eq!(sorted_domains(&rows), truth, "every domain exactly once");
 }
