@@ -341,6 +341,15 @@ async fn scan(settings: Settings) -> anyhow::Result<ExitCode> {
             "mailcensus: scan: resuming after {} domains already written",
             resumed.next_seq
         );
+        for input in &resumed.unverified {
+            eprintln!(
+                "mailcensus: scan: warning: cannot verify that {input} holds the input of the \
+                 interrupted run: stdin, a pipe or a FIFO cannot be fingerprinted before it is \
+                 read. The scan skips the first {} domains it reads as already written, so it \
+                 must be given the same data.",
+                resumed.next_seq
+            );
+        }
     }
     let progress_handle = scan.progress();
     let mut progress = Progress::new(Duration::from_secs(10));

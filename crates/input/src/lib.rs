@@ -36,8 +36,8 @@ use std::fmt;
 use std::io::{self, BufRead, Read};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 pub use compress::Compression;
 pub use dedupe::Dedupe;
@@ -282,6 +282,52 @@ impl Progress {
     }
 }
 
+/// The size and hash of an input that cannot be fingerprinted before it is
+/// read (stdin, a pipe, a FIFO): every raw byte, hashed while it was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StreamDigest {
+    /// Raw (compressed) bytes read.
+    pub size: u64,
+    /// XXH3-64 of those bytes.
+    pub xxh3: u64,
+}
+
+/// Where a stream's digest lands when it reaches its end.
+type DigestSlot = Arc<Mutex<Option<StreamDigest>>>;
+
+/// Hashes a stream's raw bytes as they are read; at the end of the stream
+/// the digest goes to `slot` (it may be read on another thread).
+struct Hashing<R> {
+    inner: R,
+    hasher: xxhash_rust::xxh3::Xxh3,
+    size: u64,
+    slot: DigestSlot,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n == 0 {
+            let digest = StreamDigest {
+                size: self.size,
+                xxh3: self.hasher.digest(),
+            };
+            *self.slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(digest);
+        } else {
+            self.hasher.update(&buf[..n]);
+            self.size += n as u64;
+        }
+        Ok(n)
+    }
+}
+
+/// True for `-` and anything that is not a regular file: it can be read
+/// once only, so it is fingerprinted while it is read.
+pub fn is_stream(path: &Path) -> bool {
+    path.as_os_str() == "-" || std::fs::metadata(path).map_or(true, |m| !m.is_file())
+}
+
 /// Per-input counters and the bounded issue list, shared with the parsers.
 pub(crate) struct Ctx {
     pub(crate) stats: ReadStats,
@@ -352,6 +398,8 @@ pub struct DomainReader {
     ahead: std::collections::VecDeque<Pending>,
     /// An input error met while parsing ahead, yielded after `ahead` drains.
     pending_err: Option<InputError>,
+    /// Per input: the digest slot of a stream (see [`StreamDigest`]).
+    digests: Vec<Option<DigestSlot>>,
 }
 
 impl DomainReader {
@@ -400,6 +448,7 @@ impl DomainReader {
             failed: false,
             ahead: std::collections::VecDeque::with_capacity(AHEAD),
             pending_err: None,
+            digests: inputs.iter().map(|_| None).collect(),
         })
     }
 
@@ -413,6 +462,7 @@ impl DomainReader {
         let mut r = Self::open(&[], opts)?;
         r.inputs.push(label.into());
         r.streams.push(Some(Box::new(stream)));
+        r.digests.push(None);
         r.progress.total = None;
         Ok(r)
     }
@@ -434,6 +484,19 @@ impl DomainReader {
         self.progress.clone()
     }
 
+    /// Per input, in order: the size and hash of a stream (stdin, a pipe, a
+    /// FIFO) read to its end; `None` for a regular file, or a stream not
+    /// read to its end.
+    pub fn stream_digests(&self) -> Vec<Option<StreamDigest>> {
+        self.digests
+            .iter()
+            .map(|slot| {
+                slot.as_ref()
+                    .and_then(|s| *s.lock().unwrap_or_else(|p| p.into_inner()))
+            })
+            .collect()
+    }
+
     /// Unique names seen so far (in this shard) and the dedupe's memory.
     pub fn dedupe(&self) -> &Dedupe {
         &self.dedupe
@@ -446,7 +509,7 @@ impl DomainReader {
         self.next += 1;
         let path: Arc<Path> = Arc::from(p.as_path());
         let start = self.progress.bytes_read();
-        let raw: Box<dyn Read + Send> =
+        let mut raw: Box<dyn Read + Send> =
             if let Some(stream) = self.streams.get_mut(self.next - 1).and_then(Option::take) {
                 stream
             } else if p.as_os_str() == "-" {
@@ -457,6 +520,18 @@ impl DomainReader {
                     source,
                 })?)
             };
+        if is_stream(p) {
+            let slot = DigestSlot::default();
+            if let Some(d) = self.digests.get_mut(self.next - 1) {
+                *d = Some(Arc::clone(&slot));
+            }
+            raw = Box::new(Hashing {
+                inner: raw,
+                hasher: xxhash_rust::xxh3::Xxh3::new(),
+                size: 0,
+                slot,
+            });
+        }
         let read_err = |source, progress: &Progress| InputError::Read {
             path: p.clone(),
             offset: progress.bytes_read() - start,

@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use mailcensus_dns::{DomainResult, Engine};
-use mailcensus_input::{DomainReader, InputError, Issue, ReadStats, ReaderOptions};
+use mailcensus_input::{DomainReader, InputError, Issue, ReadStats, ReaderOptions, StreamDigest};
 use mailcensus_posture::Resolution;
 use mailcensus_store::{DatasetWriter, Manifest, Row, RunConfig, RunLock, Tuning, WriterHandle};
 use tokio::sync::mpsc;
@@ -25,6 +25,10 @@ pub struct Resumed {
     pub next_seq: u64,
     /// Leftovers of the interrupted attempt that were deleted.
     pub removed: Vec<PathBuf>,
+    /// Inputs that are streams (stdin, pipes, FIFOs): they cannot be
+    /// fingerprinted before they are read, so nothing verifies that they
+    /// hold what the interrupted attempt read. Callers must say so.
+    pub unverified: Vec<String>,
 }
 
 /// How a scan ended.
@@ -112,6 +116,8 @@ struct ReadOutcome {
     stats: ReadStats,
     issues: Vec<Issue>,
     error: Option<InputError>,
+    /// Per input: the digest of a stream read to its end.
+    digests: Vec<Option<StreamDigest>>,
 }
 
 impl Scan {
@@ -140,6 +146,12 @@ impl Scan {
             .iter()
             .map(|path| mailcensus_store::fingerprint(path))
             .collect::<Result<_, _>>()?;
+        let unverified: Vec<String> = run_config
+            .inputs
+            .iter()
+            .filter(|input| input.streamed())
+            .map(|input| input.path.clone())
+            .collect();
         run_config.resolvers = config.resolvers.iter().map(|r| r.to_string()).collect();
         run_config.options = config.output_options();
         run_config.tuning = Tuning {
@@ -165,7 +177,11 @@ impl Scan {
                         writer,
                         first_seq: next_seq,
                     },
-                    Some(Resumed { next_seq, removed }),
+                    Some(Resumed {
+                        next_seq,
+                        removed,
+                        unverified: unverified.clone(),
+                    }),
                 ),
             }
         } else {
@@ -381,8 +397,10 @@ impl Scan {
                 stats: ReadStats::default(),
                 issues: Vec::new(),
                 error: None,
+                digests: Vec::new(),
             },
         };
+        record_stream_digests(&manifest_path, &read.digests)?;
         // The parts and the manifest are closed: another process may go on.
         drop(lock);
         let end = match (read.error, silent_for) {
@@ -445,7 +463,29 @@ fn feed(
         stats: reader.stats(),
         issues: reader.issues().to_vec(),
         error,
+        digests: reader.stream_digests(),
     }
+}
+
+/// A stream's size and hash are known once it has been read to its end:
+/// recorded in the manifest then (issue 18 item 2), under the shard's lock,
+/// after the writer's last update.
+fn record_stream_digests(
+    manifest_path: &std::path::Path,
+    digests: &[Option<StreamDigest>],
+) -> Result<(), ScanError> {
+    if digests.iter().all(Option::is_none) {
+        return Ok(());
+    }
+    let mut manifest = Manifest::load(manifest_path)?;
+    for (input, digest) in manifest.inputs.iter_mut().zip(digests) {
+        if let Some(digest) = digest {
+            input.size = digest.size;
+            input.fingerprint = mailcensus_store::stream_fingerprint(digest.xxh3);
+        }
+    }
+    manifest.write_atomic(manifest_path)?;
+    Ok(())
 }
 
 /// The `suffix` column: the zone's origin for zone input; for a list, the

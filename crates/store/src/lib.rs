@@ -38,8 +38,9 @@ pub use error::{Result, StoreError};
 pub use handle::{WriterHandle, spawn};
 pub use lock::{RunLock, lock_file_name};
 pub use manifest::{
-    InputFile, MANIFEST_FORMAT, Manifest, PartInfo, Shard, fingerprint, manifest_file_name,
-    manifest_path, part_file_name, part_temp_name, partition_dir, unfinished_runs,
+    InputFile, MANIFEST_FORMAT, Manifest, PartInfo, STREAM_UNREAD, Shard, fingerprint,
+    manifest_file_name, manifest_path, part_file_name, part_temp_name, partition_dir,
+    stream_fingerprint, unfinished_runs,
 };
 pub use row::{BatchBuilder, Counts, Row};
 pub use schema::{SCHEMA_VERSION, schema};
