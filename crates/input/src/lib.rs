@@ -218,7 +218,7 @@ pub struct ReadStats {
     pub duplicates: u64,
     /// Names refused by normalisation.
     pub rejected: u64,
-    /// Lines skipped as malformed.
+    /// Lines skipped as malformed: every line of a broken record counts.
     pub malformed: u64,
     /// Domains skipped because they belong to another shard.
     pub other_shards: u64,
@@ -351,6 +351,20 @@ impl Ctx {
     pub(crate) fn malformed(&mut self, line: u64, msg: &str) {
         self.stats.malformed += 1;
         self.push(IssueKind::Malformed, line, || msg.to_owned());
+    }
+
+    /// A broken record over lines `first..=last`: every line is counted,
+    /// one issue names the span.
+    pub(crate) fn malformed_span(&mut self, first: u64, last: u64, msg: &str) {
+        let last = last.max(first);
+        self.stats.malformed += last - first + 1;
+        self.push(IssueKind::Malformed, first, || {
+            if last > first {
+                format!("{msg}; lines {first}-{last} skipped")
+            } else {
+                msg.to_owned()
+            }
+        });
     }
 
     pub(crate) fn malformed_name(&mut self, line: u64, msg: &str, name: &[u8], why: Reject) {
