@@ -108,6 +108,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             "mailcensus: inputs {}, lines {}, records {}, domains {}, duplicates {}, rejected {}, malformed {}{shard_note}",
             s.inputs, s.lines, s.records, s.domains, s.duplicates, s.rejected, s.malformed
         );
+        if s.ns_merged > 0 {
+            eprintln!(
+                "mailcensus: {} domains took NS hosts from a later run of their owner",
+                s.ns_merged
+            );
+        }
+        if s.ns_unmerged > 0 {
+            eprintln!(
+                "mailcensus: warning: {} later runs of an owner's NS records were not merged \
+                 (the input is a stream, read once; give a file to merge them)",
+                s.ns_unmerged
+            );
+        }
     }
     match failure {
         Some(e) => Err(e.into()),

@@ -382,6 +382,14 @@ async fn scan(settings: Settings) -> anyhow::Result<ExitCode> {
         }
     }
 
+    if input_stats.ns_unmerged > 0 {
+        eprintln!(
+            "mailcensus: scan: input: warning: {} later runs of an owner's NS records were not \
+             merged into ns_hosts (the input is a stream, read once; give a file to merge them)",
+            input_stats.ns_unmerged
+        );
+    }
+
     let summary = Summary::from_manifest(&outcome.manifest_path)?;
     let elapsed = outcome.elapsed;
     let queries = outcome.queries;

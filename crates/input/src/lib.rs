@@ -150,6 +150,9 @@ pub struct ReaderOptions {
     pub threaded: bool,
     /// How many malformed/rejected lines to keep in [`DomainReader::issues`].
     pub max_issues: usize,
+    /// Merge the NS hosts of an owner that appears again later in a zone
+    /// dump into its first occurrence (see [`DomainReader::prepare`]).
+    pub merge_repeated: bool,
 }
 
 impl Default for ReaderOptions {
@@ -160,6 +163,7 @@ impl Default for ReaderOptions {
             shard: None,
             threaded: true,
             max_issues: 10,
+            merge_repeated: true,
         }
     }
 }
@@ -222,6 +226,12 @@ pub struct ReadStats {
     pub malformed: u64,
     /// Domains skipped because they belong to another shard.
     pub other_shards: u64,
+    /// Domains whose NS hosts were completed from a later, non-adjacent run
+    /// of records of the same owner.
+    pub ns_merged: u64,
+    /// Later runs of an owner with NS records that could not be merged into
+    /// its first occurrence, because an input is a stream (read once).
+    pub ns_unmerged: u64,
 }
 
 /// Kind of a reported line.
@@ -414,6 +424,15 @@ pub struct DomainReader {
     pending_err: Option<InputError>,
     /// Per input: the digest slot of a stream (see [`StreamDigest`]).
     digests: Vec<Option<DigestSlot>>,
+    /// Whether [`DomainReader::prepare`] has run.
+    prepared: bool,
+    /// From the first pass: the NS hosts of later runs of repeated owners,
+    /// by name fingerprint, until the first occurrence takes them.
+    repeats: Option<std::collections::HashMap<u64, Vec<String>>>,
+    /// In a first pass: collect the NS hosts of repeated owners here.
+    collect_repeats: Option<std::collections::HashMap<u64, Vec<String>>>,
+    /// Unique domains of this shard, when a first pass counted them.
+    total: Option<u64>,
 }
 
 impl DomainReader {
@@ -463,6 +482,10 @@ impl DomainReader {
             ahead: std::collections::VecDeque::with_capacity(AHEAD),
             pending_err: None,
             digests: inputs.iter().map(|_| None).collect(),
+            prepared: false,
+            repeats: None,
+            collect_repeats: None,
+            total: None,
         })
     }
 
@@ -509,6 +532,87 @@ impl DomainReader {
                     .and_then(|s| *s.lock().unwrap_or_else(|p| p.into_inner()))
             })
             .collect()
+    }
+
+    /// Unique domains of this shard in all the inputs, once a first pass
+    /// counted them (see [`DomainReader::prepare`]); `None` otherwise.
+    pub fn total_domains(&self) -> Option<u64> {
+        self.total
+    }
+
+    /// Reads the inputs once before yielding anything, when that is possible
+    /// and useful: every input is a regular file (a stream can be read only
+    /// once) and at least one holds a zone. Called by the first `next()`
+    /// if not before; calling it first makes its errors come before any
+    /// domain (and before any DNS traffic).
+    ///
+    /// The first pass finds the owners that appear again after other owners
+    /// (a dump with NS records appended later, issue 18 item 5) and keeps
+    /// the NS hosts of those later runs; the second pass, the one that
+    /// yields, merges them into the owner's first occurrence, so `ns_hosts`
+    /// holds every delegation NS record. Memory: the first pass needs the
+    /// dedupe table (the same 16 bytes at most per unique name as the
+    /// second, freed before it starts) plus the hosts of repeated owners
+    /// only; the price is reading the input twice. It also counts the unique
+    /// domains ([`DomainReader::total_domains`]) and meets every input error
+    /// (a truncated file, a `$INCLUDE`) before the first domain is yielded.
+    ///
+    /// For streams there is no first pass: a later run of an owner is
+    /// counted in [`ReadStats::ns_unmerged`] instead.
+    pub fn prepare(&mut self) -> Result<(), InputError> {
+        if self.prepared {
+            return Ok(());
+        }
+        self.prepared = true;
+        if !self.opts.merge_repeated
+            || self.inputs.is_empty()
+            || self.streams.iter().any(Option::is_some)
+            || self.inputs.iter().any(|p| is_stream(p))
+            || !self.any_zone()?
+        {
+            return Ok(());
+        }
+        let mut opts = self.opts.clone();
+        opts.merge_repeated = false;
+        opts.max_issues = 0;
+        let mut first = DomainReader::open(&self.inputs, opts)?;
+        first.prepared = true;
+        first.collect_repeats = Some(std::collections::HashMap::new());
+        for item in first.by_ref() {
+            item?;
+        }
+        self.total = Some(first.stats().domains);
+        self.repeats = first.collect_repeats.take();
+        Ok(())
+    }
+
+    /// Whether the format is zone, or sniffs as zone for some input.
+    fn any_zone(&self) -> Result<bool, InputError> {
+        if let Some(f) = self.opts.format {
+            return Ok(f == Format::Zone);
+        }
+        for p in &self.inputs {
+            let file = std::fs::File::open(p).map_err(|source| InputError::Open {
+                path: p.clone(),
+                source,
+            })?;
+            // A read error here is met again by the first pass, which
+            // reports it with its offset: run the pass.
+            let Ok((_, decoded)) = compress::decoder(Box::new(file), Arc::new(AtomicU64::new(0)))
+            else {
+                return Ok(true);
+            };
+            let mut head = Vec::with_capacity(SNIFF_WINDOW);
+            if decoded
+                .take(SNIFF_WINDOW as u64)
+                .read_to_end(&mut head)
+                .is_err()
+                || sniff_format(&head) == Format::Zone
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// Unique names seen so far (in this shard) and the dedupe's memory.
@@ -670,6 +774,12 @@ impl Iterator for DomainReader {
     type Item = Result<Domain, InputError>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        if !self.prepared
+            && let Err(e) = self.prepare()
+        {
+            self.failed = true;
+            return Some(Err(e));
+        }
         loop {
             if self.failed {
                 return None;
@@ -694,12 +804,36 @@ impl Iterator for DomainReader {
             };
             if !self.dedupe.insert_fingerprint(fp) {
                 self.ctx.stats.duplicates += 1;
+                if !p.cand.ns_hosts.is_empty() {
+                    if let Some(repeats) = &mut self.collect_repeats {
+                        let hosts = repeats.entry(fp).or_default();
+                        for host in p.cand.ns_hosts {
+                            if !hosts.contains(&host) {
+                                hosts.push(host);
+                            }
+                        }
+                    } else if self.repeats.is_none() {
+                        self.ctx.stats.ns_unmerged += 1;
+                    }
+                }
                 continue;
             }
             self.ctx.stats.domains += 1;
+            let mut ns_hosts = p.cand.ns_hosts;
+            if let Some(later) = self.repeats.as_mut().and_then(|r| r.remove(&fp)) {
+                let before = ns_hosts.len();
+                for host in later {
+                    if !ns_hosts.contains(&host) {
+                        ns_hosts.push(host);
+                    }
+                }
+                if ns_hosts.len() > before {
+                    self.ctx.stats.ns_merged += 1;
+                }
+            }
             return Some(Ok(Domain {
                 name: p.cand.name,
-                ns_hosts: p.cand.ns_hosts,
+                ns_hosts,
                 source: p.source,
                 line: p.cand.line,
                 zone: p.zone,

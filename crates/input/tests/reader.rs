@@ -458,3 +458,67 @@ fn overlong_line_is_skipped_not_buffered() {
     assert_eq!(r.stats().malformed, 1);
     assert_eq!(r.issues()[0].line, 3);
 }
+
+/// Issue 18 item 5: NS records of an owner that appears again later in the
+/// dump (`ns3` appended after other names) were lost: the later run was
+/// counted as a duplicate. A file is read twice, and the first occurrence
+/// carries every delegation NS record; a stream, read once, counts them.
+#[test]
+fn ns_hosts_of_an_owner_repeated_later_in_the_dump_are_merged() {
+    let text = "$ORIGIN be.\n\
+                @ SOA ns.be. h.be. 1 2 3 4 5\n\
+                a NS ns1.op.net.\n\
+                a NS ns2.op.net.\n\
+                b NS ns1.op.net.\n\
+                c NS ns1.op.net.\n\
+                a NS ns3.op.net.\n\
+                a NS ns1.op.net.\n\
+                c DS 1 2 3 AB\n\
+                c NS ns9.op.net.\n";
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("repeat.zone");
+    std::fs::write(&path, text).unwrap();
+    let (got, r) = read_all(std::slice::from_ref(&path), ReaderOptions::default());
+    assert_eq!(
+        got,
+        [
+            "a.be\tns1.op.net,ns2.op.net,ns3.op.net",
+            "b.be\tns1.op.net",
+            "c.be\tns1.op.net,ns9.op.net",
+        ]
+    );
+    let s = r.stats();
+    assert_eq!((s.domains, s.duplicates, s.ns_merged), (3, 2, 2));
+    assert_eq!(r.total_domains(), Some(3));
+
+    // Read once from a stream: no merge, but said.
+    let mut r = DomainReader::from_reader(
+        "stdin",
+        std::io::Cursor::new(text.as_bytes().to_vec()),
+        ReaderOptions::default(),
+    )
+    .unwrap();
+    let hosts: Vec<usize> = r.by_ref().map(|d| d.unwrap().ns_hosts.len()).collect();
+    assert_eq!(hosts, [2, 1, 1]);
+    assert_eq!(r.stats().ns_unmerged, 2);
+}
+
+/// Issue 18 item 1: `$INCLUDE` is refused, and in a file it is found by the
+/// first pass, before any domain is yielded (so before any DNS traffic).
+#[test]
+fn include_in_a_file_is_refused_before_the_first_domain() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("inc.zone");
+    let mut text = String::from("$ORIGIN be.\n");
+    for i in 0..1000 {
+        text.push_str(&format!("d{i} NS ns.op.net.\n"));
+    }
+    text.push_str("$INCLUDE other.zone\n");
+    std::fs::write(&p, text).unwrap();
+    let mut r = DomainReader::open(std::slice::from_ref(&p), ReaderOptions::default()).unwrap();
+    match r.next() {
+        Some(Err(InputError::Include { line, .. })) => assert_eq!(line, 1002),
+        other => panic!("expected the $INCLUDE error first, got {other:?}"),
+    }
+    assert!(r.next().is_none());
+}

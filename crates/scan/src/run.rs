@@ -86,6 +86,8 @@ enum Opened {
 /// One scan of one shard. Opening it creates or resumes the dataset; running
 /// it does the DNS work.
 pub struct Scan {
+    /// The opened (and prepared) input; `None` for a run already complete.
+    reader: Option<DomainReader>,
     config: ScanConfig,
     /// This shard's lock, released when the scan (or its `run`) ends.
     _lock: RunLock,
@@ -165,6 +167,26 @@ impl Scan {
             ResumeMode::Always => true,
             ResumeMode::Auto => manifest_path.exists(),
         };
+        // The input is opened, and read once through when it is a zone file
+        // (DomainReader::prepare: repeated owners' NS hosts, the domain
+        // count, and every input error such as a `$INCLUDE` or a truncated
+        // file), before the dataset is created or touched: an input that
+        // cannot be scanned leaves no run behind. Not for a run already
+        // complete, which reads nothing.
+        let complete = resume && Manifest::load(&manifest_path).is_ok_and(|m| m.complete);
+        let reader = if complete {
+            None
+        } else {
+            let mut reader = DomainReader::open(
+                &config.inputs,
+                ReaderOptions::default()
+                    .format(config.format)
+                    .depth(config.depth)
+                    .shard(Some(config.shard)),
+            )?;
+            reader.prepare()?;
+            Some(reader)
+        };
         let (opened, resumed) = if resume {
             match DatasetWriter::resume(run_config)? {
                 mailcensus_store::Resume::Complete(manifest) => (Opened::Complete(manifest), None),
@@ -206,7 +228,11 @@ impl Scan {
                 .domains_fed
                 .store(resumed.next_seq, Ordering::Relaxed);
         }
+        if let Some(total) = reader.as_ref().and_then(DomainReader::total_domains) {
+            shared.domains_total.store(total, Ordering::Relaxed);
+        }
         Ok(Scan {
+            reader,
             config,
             _lock: lock,
             opened,
@@ -239,6 +265,7 @@ impl Scan {
     /// Must run inside a multi-threaded tokio runtime.
     pub async fn run(self, stop: impl Future<Output = ()>) -> Result<Outcome, ScanError> {
         let Scan {
+            reader,
             config,
             _lock: lock,
             opened,
@@ -265,13 +292,9 @@ impl Scan {
         };
         let writer = mailcensus_store::spawn(*writer)?;
         let engine = Engine::new(config.engine_config())?;
-        let reader = DomainReader::open(
-            &config.inputs,
-            ReaderOptions::default()
-                .format(config.format)
-                .depth(config.depth)
-                .shard(Some(config.shard)),
-        )?;
+        let Some(reader) = reader else {
+            return Err(ScanError::Panicked("the scan without its input"));
+        };
         let _ = shared.sources.set((reader.progress(), engine.clone()));
 
         let window = Arc::new(Window::new(first_seq, config.max_lag()));

@@ -447,3 +447,37 @@ fn a_scan_whose_every_resolver_goes_silent_stops_and_can_be_resumed() {
     truth.sort();
     assert_eq!(sorted_domains(&rows), truth, "every domain exactly once");
 }
+
+/// Issue 18 item 1 (`$INCLUDE`): refused, and before scanning: a zone file is
+/// read through once before the dataset is created, so a `$INCLUDE` at its
+/// end (or a truncated file) stops the scan before any query and leaves no
+/// run behind.
+#[test]
+fn a_zone_file_with_include_is_refused_before_any_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let zone = dir.path().join("inc.zone");
+    let mut text = String::from("$ORIGIN be.\n@ SOA ns.be. h.be. 1 2 3 4 5\n");
+    for i in 0..500 {
+        text.push_str(&format!("d{i} NS ns.op.net.\n"));
+    }
+    text.push_str("$INCLUDE more.zone\n");
+    std::fs::write(&zone, text).unwrap();
+    let out = dir.path().join("out");
+    let config = ScanConfig {
+        inputs: vec![zone],
+        resolvers: vec![dead_resolver()],
+        out: out.clone(),
+        scan_date: SCAN_DATE.into(),
+        ..ScanConfig::default()
+    };
+    let err = match Scan::new(config) {
+        Ok(_) => panic!("a zone with $INCLUDE was accepted"),
+        Err(err) => err.to_string(),
+    };
+    assert!(
+        err.contains("inc.zone:503") && err.contains("$INCLUDE"),
+        "{err}"
+    );
+    let manifest = out.join(format!("scan_date={SCAN_DATE}/_manifest-00000.json"));
+    assert!(!manifest.exists(), "a run was created");
+}
