@@ -285,8 +285,9 @@ fn resolver_text(text: &str) -> Result<String, String> {
     parse_resolver_text(text).map(|_| text.to_string())
 }
 
-/// Every output path is checked before the resolvers are probed, so a typo
-/// in a path is reported at once rather than after a scan (or a probe).
+/// Every output path (`--out`, `--summary-json`) is checked before the
+/// resolvers are probed, so a typo in a path is reported at once rather
+/// than after a whole scan (issue 18) or a probe.
 fn check_outputs(settings: &Settings) -> anyhow::Result<()> {
     let out = &settings.scan.out;
     std::fs::create_dir_all(out)
@@ -295,6 +296,19 @@ fn check_outputs(settings: &Settings) -> anyhow::Result<()> {
     std::fs::write(&probe, b"")
         .with_context(|| format!("cannot write in output directory {}", out.display()))?;
     let _ = std::fs::remove_file(&probe);
+    if let Some(path) = &settings.summary_json {
+        // Opened for appending, so an existing summary is not truncated
+        // before the new one is written; a file made only to check is removed.
+        let existed = path.exists();
+        std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(path)
+            .with_context(|| format!("cannot write the summary to {}", path.display()))?;
+        if !existed {
+            let _ = std::fs::remove_file(path);
+        }
+    }
     Ok(())
 }
 

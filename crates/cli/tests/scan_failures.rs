@@ -200,3 +200,31 @@ fn a_fifo_with_no_writer_stops_on_the_first_sigterm() {
     assert_eq!(output.status.code(), Some(130), "{text}");
     assert_eq!(common::bed::manifest(&out)["complete"], false);
 }
+
+/// Issue 18: an unwritable `--summary-json` path was found only after the
+/// whole scan. Every output path is checked before the first query (here the
+/// resolver is dead: reaching the probe would say so instead).
+#[test]
+fn an_unwritable_summary_json_path_is_found_before_the_first_query() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let summary = dir.path().join("no-such-dir/summary.json");
+    let child = scan(&list(dir.path(), 5), dead_resolver(), &out)
+        .arg("--summary-json")
+        .arg(&summary)
+        .spawn()
+        .unwrap();
+    let output = finish_within(
+        child,
+        Duration::from_secs(20),
+        "scan with a bad summary path",
+    );
+    let text = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("no-such-dir/summary.json"), "{text}");
+    assert!(
+        !text.contains("no resolver answered"),
+        "probed first: {text}"
+    );
+    assert!(!out.join(format!("scan_date={SCAN_DATE}")).exists());
+}
