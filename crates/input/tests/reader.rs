@@ -522,3 +522,42 @@ fn include_in_a_file_is_refused_before_the_first_domain() {
     }
     assert!(r.next().is_none());
 }
+
+/// Issue 18: list input accepted `-lead.ex`, `1.2.3.4`, a bare TLD and the
+/// A-label `xn--zz-invalid` (a disallowed code point). Lists and zones now
+/// apply the same host-name and IDNA checks, and each refusal is reported.
+#[test]
+fn lists_and_zones_refuse_names_that_are_not_host_names_alike() {
+    let bad = ["-lead.ex", "lead-.ex", "1.2.3.4", "xn--zz-invalid.ex"];
+    let mut list = String::new();
+    for name in bad.iter().chain(&["ex", "good.ex"]) {
+        list.push_str(name);
+        list.push('\n');
+    }
+    let mut r = DomainReader::from_reader(
+        "list",
+        std::io::Cursor::new(list.into_bytes()),
+        ReaderOptions::default().format(Some(Format::List)),
+    )
+    .unwrap();
+    let got: Vec<String> = r.by_ref().map(|d| d.unwrap().name).collect();
+    assert_eq!(got, ["good.ex"]);
+    assert_eq!(r.stats().rejected, 5, "{:?}", r.issues());
+    assert!(r.issues().iter().any(|i| i.message.contains("bare TLD")));
+
+    let mut zone = String::from("$ORIGIN ex.\n@ SOA ns.ex. h.ex. 1 2 3 4 5\n");
+    for name in ["-lead.ex.", "lead-.ex.", "xn--zz-invalid.ex.", "good.ex."] {
+        zone.push_str(&format!("{name} NS ns.op.net.\n"));
+    }
+    zone.push_str("other NS -bad.op.net.\n");
+    let mut r = DomainReader::from_reader(
+        "zone",
+        std::io::Cursor::new(zone.into_bytes()),
+        ReaderOptions::default(),
+    )
+    .unwrap();
+    let got: Vec<String> = r.by_ref().map(|d| d.unwrap().name).collect();
+    assert_eq!(got, ["good.ex"]);
+    assert_eq!(r.stats().rejected, 3, "{:?}", r.issues());
+    assert_eq!(r.stats().malformed, 1, "the bad NS host: {:?}", r.issues());
+}
