@@ -73,6 +73,10 @@ pub struct ScanConfig {
     /// complete parts are kept and a resume continues. Default 60 s, far
     /// above a healthy resolver's slowest answer.
     pub silent_resolver_limit: Duration,
+    /// Fault injection for tests: every part file refuses writes with
+    /// `StorageFull` after this many bytes, as a full disk would.
+    #[doc(hidden)]
+    pub fail_after_bytes: Option<u64>,
 }
 
 impl Default for ScanConfig {
@@ -101,6 +105,7 @@ impl Default for ScanConfig {
             reorder_lag: None,
             drain_timeout: Duration::from_secs(15),
             silent_resolver_limit: Duration::from_secs(60),
+            fail_after_bytes: None,
         }
     }
 }

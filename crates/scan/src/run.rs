@@ -158,6 +158,7 @@ impl Scan {
         run_config.options = config.output_options();
         run_config.tuning = Tuning {
             rows_per_part: config.part_rows,
+            fail_after_bytes: config.fail_after_bytes,
             ..Tuning::default()
         };
         let manifest_path =

@@ -481,3 +481,32 @@ fn a_zone_file_with_include_is_refused_before_any_output() {
     let manifest = out.join(format!("scan_date={SCAN_DATE}/_manifest-00000.json"));
     assert!(!manifest.exists(), "a run was created");
 }
+
+/// The error and its sources, as the binary prints them.
+fn chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// Issue 18: a full disk was reported as "External: No space left on
+/// device", naming no file. The error names the part being written.
+#[test]
+fn a_full_disk_names_the_file_it_could_not_write() {
+    let bed = Bed::start();
+    let rt = runtime();
+    let mut config = bed.config(&bed.dir.path().join("out"));
+    config.part_rows = 100;
+    config.fail_after_bytes = Some(2000);
+    let err = rt
+        .block_on(Scan::new(config).unwrap().run(std::future::pending()))
+        .unwrap_err();
+    let text = chain(&err);
+    assert!(text.contains("part-00000-00000.parquet"), "{text}");
+    assert!(text.contains("No space left on device"), "{text}");
+}
