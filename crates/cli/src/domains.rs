@@ -19,14 +19,18 @@ pub struct Args {
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
     /// Keep only shard I of N (stable hash partition: xxh3-64 of the name mod N).
-    #[arg(long, value_name = "I/N", conflicts_with = "shards")]
+    /// [range: N in 1-1000000]
+    #[arg(long, value_name = "I/N", conflicts_with = "shards", value_parser = crate::limits::parse_shard)]
     pub shard: Option<Shard>,
     /// Split into N shards; the index comes from JOB_COMPLETION_INDEX
     /// (Kubernetes Indexed Job) or SLURM_ARRAY_TASK_ID (Slurm array).
-    #[arg(long, value_name = "N")]
+    /// [range: 1-1000000]
+    #[arg(long, value_name = "N", value_parser = crate::limits::ranged::<u32>(crate::limits::SHARDS))]
     pub shards: Option<u32>,
     /// Labels below the zone apex where registrations sit (2 for co.uk style).
-    #[arg(long, default_value_t = 1, value_name = "D")]
+    /// [range: 1-16]
+    #[arg(long, default_value_t = 1, value_name = "D",
+          value_parser = crate::limits::ranged::<usize>(crate::limits::DEPTH))]
     pub depth: usize,
     /// Input format; by default sniffed per input from its first 64 KiB.
     #[arg(long, value_name = "zone|list|csv")]
@@ -104,6 +108,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             "mailcensus: inputs {}, lines {}, records {}, domains {}, duplicates {}, rejected {}, malformed {}{shard_note}",
             s.inputs, s.lines, s.records, s.domains, s.duplicates, s.rejected, s.malformed
         );
+        if s.ns_merged > 0 {
+            eprintln!(
+                "mailcensus: {} domains took NS hosts from a later run of their owner",
+                s.ns_merged
+            );
+        }
+        if s.ns_unmerged > 0 {
+            eprintln!(
+                "mailcensus: warning: {} later runs of an owner's NS records were not merged \
+                 (the input is a stream, read once; give a file to merge them)",
+                s.ns_unmerged
+            );
+        }
     }
     match failure {
         Some(e) => Err(e.into()),

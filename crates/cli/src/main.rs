@@ -13,6 +13,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 mod domains;
+mod limits;
 mod progress;
 mod report;
 mod scan;
@@ -51,6 +52,15 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        Err(err) if err.downcast_ref::<limits::Usage>().is_some() => {
+            // A value from the config file outside what the flag accepts:
+            // the same usage error, and exit status, as clap's.
+            eprintln!(
+                "error: {}\n\nFor more information, try '--help'.",
+                describe(&err)
+            );
+            ExitCode::from(2)
+        }
         Err(err) => {
             eprintln!("mailcensus: error: {}", describe(&err));
             ExitCode::FAILURE

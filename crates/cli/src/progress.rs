@@ -1,9 +1,12 @@
 //! Progress of a scan: a live bar on a terminal, periodic log lines otherwise.
 //!
-//! The total number of domains is unknown until the input is read to its end
-//! (a zone dump is streamed, never counted first), so the bar tracks input
-//! bytes — compressed bytes for compressed input — and estimates the domain
-//! total from the bytes-per-domain ratio seen so far.
+//! The bar is the fraction of the shard's domains written (issue 18: it was
+//! the fraction of the input read, which reaches 100% long before the scan
+//! ends, since the reader runs ahead). The total is exact when it is known: a
+//! zone file is counted by the reader's first pass, and any input once read
+//! to its end; otherwise it is estimated from the domains per input byte so
+//! far (compressed bytes for compressed input), and shown with a `~`. The
+//! message shows both: domains and the share of the input read.
 
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
@@ -46,9 +49,9 @@ impl Progress {
         let line = self.line(snapshot);
         match &self.bar {
             Some(bar) => {
-                if let Some(total) = snapshot.bytes_total {
+                if let Some((done, total)) = bar_position(snapshot) {
                     bar.set_length(total.max(1));
-                    bar.set_position(snapshot.bytes_read.min(total));
+                    bar.set_position(done);
                 }
                 bar.set_message(line);
             }
@@ -75,21 +78,67 @@ impl Progress {
         } else {
             100.0 * s.domains_error as f64 / s.domains_done as f64
         };
-        let estimate = match s.bytes_total {
-            _ if s.input_done => format!("/{}", s.domains_fed),
-            Some(total) if s.bytes_read > 0 && s.domains_fed > 0 => {
-                let per_byte = s.domains_fed as f64 / s.bytes_read as f64;
-                format!("/~{}", (per_byte * total as f64).round() as u64)
-            }
+        let total = match (s.domains_total, estimated_total(s)) {
+            (Some(total), _) => format!("/{total}"),
+            (None, Some(estimate)) => format!("/~{estimate}"),
+            (None, None) => String::new(),
+        };
+        let input = match s.bytes_total {
+            _ if s.input_done => ", input read".to_string(),
+            Some(bytes) if bytes > 0 => format!(
+                ", input {:.0}% read",
+                100.0 * s.bytes_read.min(bytes) as f64 / bytes as f64
+            ),
             _ => String::new(),
         };
         format!(
-            "{}{} domains, {:.0} domains/s, {:.0} qps, {:.1}% error",
+            "{}{total} domains{input}, {:.0} domains/s, {:.0} qps, {:.1}% error",
             s.domains_done,
-            estimate,
             s.domains_done as f64 / secs,
             s.queries as f64 / secs,
             error_share
         )
+    }
+}
+
+/// The domain total estimated from the domains read per input byte so far.
+fn estimated_total(s: &Snapshot) -> Option<u64> {
+    let bytes = s.bytes_total?;
+    (s.bytes_read > 0 && s.domains_fed > 0).then(|| {
+        let per_byte = s.domains_fed as f64 / s.bytes_read as f64;
+        ((per_byte * bytes as f64).round() as u64).max(s.domains_fed)
+    })
+}
+
+/// The bar: domains written out of the shard's domains (known or
+/// estimated); `None` while nothing tells the total.
+fn bar_position(s: &Snapshot) -> Option<(u64, u64)> {
+    let total = s.domains_total.or_else(|| estimated_total(s))?;
+    Some((s.domains_done.min(total), total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 18: the bar showed 100% and "ETA 0s" as soon as the reader had
+    /// read the input, which it does long before the domains are done.
+    #[test]
+    fn the_bar_is_the_fraction_of_domains_done_not_of_input_read() {
+        let mut s = Snapshot::default();
+        s.bytes_total = Some(1000);
+        s.bytes_read = 1000;
+        s.domains_fed = 400;
+        s.domains_done = 100;
+        s.domains_total = Some(400);
+        assert_eq!(bar_position(&s), Some((100, 400)));
+        // Not known yet: estimated from the domains per byte read so far.
+        s.domains_total = None;
+        s.bytes_read = 500;
+        s.domains_fed = 200;
+        assert_eq!(bar_position(&s), Some((100, 400)));
+        // Nothing tells the total (stdin): no bar position.
+        s.bytes_total = None;
+        assert_eq!(bar_position(&s), None);
     }
 }

@@ -47,7 +47,9 @@ pub struct Args {
     #[arg(long, value_name = "DIR", requires = "compare")]
     pub export: Option<PathBuf>,
     /// Entries in top-N tables (include targets, MX providers, DNS operators).
-    #[arg(long, default_value_t = 20)]
+    /// [range: 1-10000]
+    #[arg(long, default_value_t = 20,
+          value_parser = crate::limits::ranged::<usize>(crate::limits::TOP))]
     pub top: usize,
 }
 

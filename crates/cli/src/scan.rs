@@ -5,12 +5,14 @@
 //! resume) is `mailcensus_scan::Scan`; this module only turns flags and the
 //! `--config` file into its `ScanConfig`, turns SIGINT/SIGTERM into its stop
 //! future, shows its progress and prints the summary. On the first signal
-//! what is in flight is finished and written, the last part is closed, and the
+//! what is in flight is finished and written (for a bounded time: what is not
+//! done by then is left for `--resume`), the last part is closed, and the
 //! command exits 130 so that a caller knows the run is incomplete. A second
 //! signal exits at once: complete parts and the manifest on disk stay valid,
 //! and `--resume` continues from them.
 
 use std::io::Write;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -19,10 +21,14 @@ use anyhow::{Context, bail};
 use clap::ArgMatches;
 use mailcensus_dns::ProbeSet;
 use mailcensus_input::{Format, Shard};
-use mailcensus_scan::{End, Scan, ScanConfig};
+use mailcensus_scan::{End, ResumeMode, Scan, ScanConfig, check_resolver};
+
+use crate::limits::{self, Usage};
 
 use crate::progress::Progress;
-use crate::scan_config::{default_config, merge_config_file, millis, parse_scan_date, probes_text};
+use crate::scan_config::{
+    default_config, merge_config_file, millis, parse_scan_date, probes_text, scan_date_text,
+};
 use crate::summary::Summary;
 
 /// Flags of `mailcensus scan`, and the keys of its `--config` file: each key is
@@ -34,8 +40,9 @@ pub struct Args {
     pub inputs: Vec<PathBuf>,
 
     /// Upstream resolver, IP or IP:PORT; repeat for a pool. Default: the
-    /// nameservers of /etc/resolv.conf.
-    #[arg(long, value_name = "IP[:PORT]")]
+    /// nameservers of /etc/resolv.conf. Port 0, 0.0.0.0/::, broadcast and
+    /// multicast addresses are refused.
+    #[arg(long, value_name = "IP[:PORT]", value_parser = resolver_text)]
     pub resolver: Vec<String>,
 
     /// Dataset directory; parts go to DIR/scan_date=YYYY-MM-DD/.
@@ -43,24 +50,28 @@ pub struct Args {
     pub out: Option<PathBuf>,
 
     /// Most queries in flight; the adaptive window grows up to it and shrinks
-    /// when answers time out.
-    #[arg(long, value_name = "N", default_value_t = default_config().concurrency)]
+    /// when answers time out. [range: 1-65536]
+    #[arg(long, value_name = "N", default_value_t = default_config().concurrency,
+          value_parser = limits::ranged::<usize>(limits::CONCURRENCY))]
     pub concurrency: usize,
 
     /// UDP sockets per address family, each on its own random port. A
     /// resolver that spreads clients over its threads by source port
     /// (SO_REUSEPORT: Unbound, Knot, BIND) puts the scan on at most this
     /// many threads; fewer sockets send bigger bursts per system call, which
-    /// is faster when the resolver shares the machine's cores.
-    #[arg(long, value_name = "N", default_value_t = default_config().udp_sockets)]
+    /// is faster when the resolver shares the machine's cores. [range: 1-256]
+    #[arg(long, value_name = "N", default_value_t = default_config().udp_sockets,
+          value_parser = limits::ranged::<usize>(limits::UDP_SOCKETS))]
     pub udp_sockets: usize,
 
     /// Global rate cap in queries per second; none unless given.
-    #[arg(long, value_name = "QPS")]
+    /// [range: 1-10000000]
+    #[arg(long, value_name = "QPS", value_parser = limits::ranged::<u32>(limits::QPS))]
     pub qps: Option<u32>,
 
-    /// Rate cap per upstream resolver, in queries per second; none unless given.
-    #[arg(long, value_name = "QPS")]
+    /// Rate cap per upstream resolver, in queries per second; none unless
+    /// given. [range: 1-10000000]
+    #[arg(long, value_name = "QPS", value_parser = limits::ranged::<u32>(limits::QPS))]
     pub qps_per_upstream: Option<u32>,
 
     /// Probes to run, comma-separated: mx, spf, dmarc, dnssec, bimi, mta-sts,
@@ -69,24 +80,29 @@ pub struct Args {
     pub probes: String,
 
     /// Scan only shard I of N (zero-based), a stable hash partition of the
-    /// domains.
-    #[arg(long, value_name = "I/N", conflicts_with = "shards")]
+    /// domains. [range: N in 1-1000000]
+    #[arg(long, value_name = "I/N", conflicts_with = "shards", value_parser = limits::shard_text)]
     pub shard: Option<String>,
 
     /// Scan one of N shards, its index taken from JOB_COMPLETION_INDEX
     /// (Kubernetes Indexed Job) or SLURM_ARRAY_TASK_ID (Slurm array).
-    #[arg(long, value_name = "N")]
+    /// [range: 1-1000000]
+    #[arg(long, value_name = "N", value_parser = limits::ranged::<u32>(limits::SHARDS))]
     pub shards: Option<u32>,
 
-    /// Date partition of the output, YYYY-MM-DD. [default: today, UTC]
-    #[arg(long, value_name = "DATE")]
+    /// Date partition of the output, exactly YYYY-MM-DD. [default: today, UTC]
+    #[arg(long, value_name = "DATE", value_parser = scan_date_text)]
     pub scan_date: Option<String>,
 
     /// Continue an interrupted run of the same inputs, date and shard from its
-    /// manifest: no domain lost, none written twice.
-    #[arg(long)]
+    /// manifest: no domain lost, none written twice. `--resume` alone
+    /// requires a run to continue; `--resume=auto` continues the run if
+    /// there is one and starts it otherwise, so a restarted pod or job
+    /// runs the same command line.
+    #[arg(long, value_name = "WHEN", value_enum, num_args = 0..=1,
+          require_equals = true, default_missing_value = "always")]
     #[serde(skip)]
-    pub resume: bool,
+    pub resume: Option<ResumeArg>,
 
     /// Also write the summary, with domains, queries, elapsed_s and qps, as JSON.
     #[arg(long, value_name = "PATH")]
@@ -97,26 +113,41 @@ pub struct Args {
     #[serde(skip)]
     pub config: Option<PathBuf>,
 
-    /// Per-attempt query timeout in milliseconds.
-    #[arg(long, value_name = "MS", default_value_t = millis(default_config().timeout))]
+    /// Per-attempt query timeout in milliseconds. [range: 10-60000]
+    #[arg(long, value_name = "MS", default_value_t = millis(default_config().timeout),
+          value_parser = limits::ranged::<u64>(limits::TIMEOUT_MS))]
     pub timeout_ms: u64,
 
     /// Attempts after the first, each to another upstream when there is one.
-    #[arg(long, value_name = "N", default_value_t = default_config().retries)]
+    /// [range: 0-10]
+    #[arg(long, value_name = "N", default_value_t = default_config().retries,
+          value_parser = limits::ranged::<u32>(limits::RETRIES))]
     pub retries: u32,
 
     /// Rows per Parquet part; a smaller part loses less to a crash.
-    #[arg(long, value_name = "ROWS", default_value_t = default_config().part_rows)]
+    /// [range: 1-100000000]
+    #[arg(long, value_name = "ROWS", default_value_t = default_config().part_rows,
+          value_parser = limits::ranged::<u64>(limits::PART_ROWS))]
     pub part_rows: u64,
 
     /// Labels below the zone apex where registrations sit (2 for co.uk-style
-    /// zones).
-    #[arg(long, value_name = "N", default_value_t = default_config().depth)]
+    /// zones). [range: 1-16]
+    #[arg(long, value_name = "N", default_value_t = default_config().depth,
+          value_parser = limits::ranged::<usize>(limits::DEPTH))]
     pub depth: usize,
 
     /// Input format instead of sniffing each input: zone, list or csv.
     #[arg(long, value_name = "FORMAT")]
     pub format: Option<String>,
+}
+
+/// `--resume[=WHEN]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ResumeArg {
+    /// Continue the run; fail if there is none (what `--resume` alone means).
+    Always,
+    /// Continue the run if there is one, else start it.
+    Auto,
 }
 
 /// What the command needs beyond the pipeline's own configuration.
@@ -137,15 +168,23 @@ impl Settings {
             }
             _ => flags,
         };
+        check_ranges(&args)?;
         if args.inputs.is_empty() {
             bail!("no input: give zone dumps or lists (or `inputs` in --config)");
         }
-        let resolvers = if args.resolver.is_empty() {
-            mailcensus_dns::system_resolvers().context("no --resolver given")?
+        let resolvers: Vec<SocketAddr> = if args.resolver.is_empty() {
+            let found = mailcensus_dns::system_resolvers().context("no --resolver given")?;
+            found
+                .into_iter()
+                .map(|addr| {
+                    check_resolver(addr).map_err(|e| anyhow::anyhow!("/etc/resolv.conf: {e}"))
+                })
+                .collect::<Result<_, _>>()?
         } else {
+            // Flags were checked by clap already; the config file's are checked here.
             args.resolver
                 .iter()
-                .map(|text| mailcensus_dns::parse_resolver(text))
+                .map(|text| parse_resolver_text(text).map_err(Usage))
                 .collect::<Result<_, _>>()?
         };
         let Some(out) = args.out else {
@@ -154,7 +193,7 @@ impl Settings {
         let probes: ProbeSet = args.probes.parse()?;
         let shard = match (args.shard, args.shards) {
             (Some(_), Some(_)) => bail!("--shard and --shards exclude each other"),
-            (Some(text), None) => text.parse::<Shard>()?,
+            (Some(text), None) => limits::parse_shard(&text).map_err(Usage)?,
             (None, Some(count)) => Shard::from_env(count)?,
             (None, None) => Shard::new(0, 1)?,
         };
@@ -165,7 +204,9 @@ impl Settings {
             .transpose()?;
         let defaults = default_config();
         let scan_date = match args.scan_date.as_deref() {
-            Some(text) => parse_scan_date(text)?.to_string(),
+            Some(text) => parse_scan_date(text)
+                .map_err(|e| Usage(format!("scan-date: {e}")))?
+                .to_string(),
             None => defaults.scan_date.clone(),
         };
         let scan = ScanConfig {
@@ -179,7 +220,11 @@ impl Settings {
             probes,
             shard,
             scan_date,
-            resume: args.resume,
+            resume: match args.resume {
+                None => ResumeMode::Never,
+                Some(ResumeArg::Always) => ResumeMode::Always,
+                Some(ResumeArg::Auto) => ResumeMode::Auto,
+            },
             timeout: Duration::from_millis(args.timeout_ms),
             retries: args.retries,
             part_rows: args.part_rows,
@@ -194,6 +239,79 @@ impl Settings {
     }
 }
 
+/// The numeric settings against their ranges: flags were checked by clap,
+/// values from the config file are checked here, as usage errors.
+fn check_ranges(args: &Args) -> Result<(), Usage> {
+    let optional = |v: Option<u32>| v.map(u64::from);
+    let checks = [
+        (
+            "concurrency",
+            Some(args.concurrency as u64),
+            limits::CONCURRENCY,
+        ),
+        (
+            "udp-sockets",
+            Some(args.udp_sockets as u64),
+            limits::UDP_SOCKETS,
+        ),
+        ("qps", optional(args.qps), limits::QPS),
+        (
+            "qps-per-upstream",
+            optional(args.qps_per_upstream),
+            limits::QPS,
+        ),
+        ("shards", optional(args.shards), limits::SHARDS),
+        ("timeout-ms", Some(args.timeout_ms), limits::TIMEOUT_MS),
+        ("retries", Some(u64::from(args.retries)), limits::RETRIES),
+        ("part-rows", Some(args.part_rows), limits::PART_ROWS),
+        ("depth", Some(args.depth as u64), limits::DEPTH),
+    ];
+    for (key, value, range) in checks {
+        if let Some(value) = value {
+            limits::check(key, value, &range)?;
+        }
+    }
+    Ok(())
+}
+
+/// `--resolver`: an address a resolver can answer from (issue 18 item 8).
+fn parse_resolver_text(text: &str) -> Result<SocketAddr, String> {
+    let addr = mailcensus_dns::parse_resolver(text).map_err(|e| e.to_string())?;
+    check_resolver(addr).map_err(|e| format!("{text}: {e}"))
+}
+
+/// clap's parser for `--resolver`: checks, and keeps the text as given.
+fn resolver_text(text: &str) -> Result<String, String> {
+    parse_resolver_text(text).map(|_| text.to_string())
+}
+
+/// Every output path (`--out`, `--summary-json`) is checked before the
+/// resolvers are probed, so a typo in a path is reported at once rather
+/// than after a whole scan (issue 18) or a probe.
+fn check_outputs(settings: &Settings) -> anyhow::Result<()> {
+    let out = &settings.scan.out;
+    std::fs::create_dir_all(out)
+        .with_context(|| format!("cannot create output directory {}", out.display()))?;
+    let probe = out.join(format!(".mailcensus-write-test-{}", std::process::id()));
+    std::fs::write(&probe, b"")
+        .with_context(|| format!("cannot write in output directory {}", out.display()))?;
+    let _ = std::fs::remove_file(&probe);
+    if let Some(path) = &settings.summary_json {
+        // Opened for appending, so an existing summary is not truncated
+        // before the new one is written; a file made only to check is removed.
+        let existed = path.exists();
+        std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(path)
+            .with_context(|| format!("cannot write the summary to {}", path.display()))?;
+        if !existed {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+    Ok(())
+}
+
 /// Runs the command.
 pub fn run(args: Args, matches: Option<&ArgMatches>) -> anyhow::Result<ExitCode> {
     let settings = Settings::resolve(args, matches)?;
@@ -206,6 +324,25 @@ pub fn run(args: Args, matches: Option<&ArgMatches>) -> anyhow::Result<ExitCode>
 }
 
 async fn scan(settings: Settings) -> anyhow::Result<ExitCode> {
+    let drain = settings.scan.drain_timeout;
+    check_outputs(&settings)?;
+    // Before the first query: is any resolver there at all (issue 18 item 6)?
+    let checks = mailcensus_scan::check_resolvers(&settings.scan.resolvers).await?;
+    let silent: Vec<_> = checks
+        .iter()
+        .filter_map(|c| c.problem.as_ref().map(|p| (c.resolver, p)))
+        .collect();
+    for (resolver, problem) in &silent {
+        eprintln!("mailcensus: scan: resolver {resolver}: {problem}");
+    }
+    if silent.len() == checks.len() {
+        eprintln!(
+            "mailcensus: scan: error: no resolver answered a probe (MX {}.); nothing was \
+             scanned and no output was written",
+            mailcensus_scan::PROBE_NAME
+        );
+        return Ok(ExitCode::from(2));
+    }
     let scan = Scan::new(settings.scan)?;
     if let Some(resumed) = scan.resumed() {
         for path in &resumed.removed {
@@ -218,11 +355,20 @@ async fn scan(settings: Settings) -> anyhow::Result<ExitCode> {
             "mailcensus: scan: resuming after {} domains already written",
             resumed.next_seq
         );
+        for input in &resumed.unverified {
+            eprintln!(
+                "mailcensus: scan: warning: cannot verify that {input} holds the input of the \
+                 interrupted run: stdin, a pipe or a FIFO cannot be fingerprinted before it is \
+                 read. The scan skips the first {} domains it reads as already written, so it \
+                 must be given the same data.",
+                resumed.next_seq
+            );
+        }
     }
     let progress_handle = scan.progress();
     let mut progress = Progress::new(Duration::from_secs(10));
     let mut ticker = tokio::time::interval(Duration::from_millis(250));
-    let running = scan.run(stop_on_signal());
+    let running = scan.run(stop_on_signal(drain));
     tokio::pin!(running);
     let outcome = loop {
         tokio::select! {
@@ -250,6 +396,14 @@ async fn scan(settings: Settings) -> anyhow::Result<ExitCode> {
         }
     }
 
+    if input_stats.ns_unmerged > 0 {
+        eprintln!(
+            "mailcensus: scan: input: warning: {} later runs of an owner's NS records were not \
+             merged into ns_hosts (the input is a stream, read once; give a file to merge them)",
+            input_stats.ns_unmerged
+        );
+    }
+
     let summary = Summary::from_manifest(&outcome.manifest_path)?;
     let elapsed = outcome.elapsed;
     let queries = outcome.queries;
@@ -269,8 +423,19 @@ async fn scan(settings: Settings) -> anyhow::Result<ExitCode> {
     }
 
     match outcome.end {
-        End::InputError(err) => Err(anyhow::Error::new(err)
-            .context("reading the input stopped the scan; complete parts are kept")),
+        End::InputError(err) => Err(anyhow::Error::new(err).context(
+            "reading the input stopped the scan; the run is incomplete (complete parts are \
+                 kept, and `--resume` continues after them once the input reads to its end)",
+        )),
+        End::ResolversSilent { silent_for } => {
+            eprintln!(
+                "mailcensus: scan: error: no resolver has answered for {} s; the scan stopped \
+                 (complete parts are kept; run again with --resume, or --resume=auto, once a \
+                 resolver answers)",
+                silent_for.as_secs()
+            );
+            Ok(ExitCode::FAILURE)
+        }
         End::Interrupted => {
             eprintln!("mailcensus: scan: interrupted; run again with --resume to finish");
             Ok(ExitCode::from(130))
@@ -281,11 +446,13 @@ async fn scan(settings: Settings) -> anyhow::Result<ExitCode> {
 
 /// Completes on the first SIGINT/SIGTERM, after arming the second one to exit
 /// at once.
-async fn stop_on_signal() {
+async fn stop_on_signal(drain: Duration) {
     let name = shutdown_signals().await;
     eprintln!(
-        "\nmailcensus: scan: {name}: finishing the domains in flight and closing the \
-         last part (send it again to exit at once; `--resume` continues either way)"
+        "\nmailcensus: scan: {name}: finishing the domains in flight (for {} s at most; \
+         the rest is left for `--resume`) and closing the last part (send it again to exit \
+         at once; `--resume` continues either way)",
+        drain.as_secs()
     );
     tokio::spawn(async {
         let second = shutdown_signals().await;

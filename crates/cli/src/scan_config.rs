@@ -64,10 +64,26 @@ pub fn merge_config_file(flags: &Args, matches: &ArgMatches, text: &str) -> anyh
     Ok(args)
 }
 
-/// `--scan-date`: `YYYY-MM-DD` (without it, [`ScanConfig::default`]'s today).
-pub fn parse_scan_date(text: &str) -> anyhow::Result<chrono::NaiveDate> {
-    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .with_context(|| format!("--scan-date {text:?} is not YYYY-MM-DD"))
+/// `--scan-date`: exactly `YYYY-MM-DD`, a real calendar date (without it,
+/// [`ScanConfig::default`]'s today). chrono alone takes `26-12-01` as year 26
+/// and `2026-1-5` as January 5th; the partition name must be the text given,
+/// so the shape is checked first: four digits, dash, two, dash, two.
+pub fn parse_scan_date(text: &str) -> Result<chrono::NaiveDate, String> {
+    let b = text.as_bytes();
+    let shaped = b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            _ => c.is_ascii_digit(),
+        });
+    let date = shaped
+        .then(|| chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
+        .flatten();
+    date.ok_or_else(|| format!("{text:?} is not a date written YYYY-MM-DD"))
+}
+
+/// clap's parser for `--scan-date`, keeping the text as given.
+pub fn scan_date_text(text: &str) -> Result<String, String> {
+    parse_scan_date(text).map(|_| text.to_string())
 }
 
 #[cfg(test)]
@@ -163,6 +179,14 @@ mod tests {
             parse_scan_date("2026-11-23").unwrap().to_string(),
             "2026-11-23"
         );
-        assert!(parse_scan_date("23/11/2026").is_err());
+        for bad in [
+            "23/11/2026",
+            "26-12-01",
+            "2026-1-5",
+            "2026-02-30",
+            "+2026-01-05",
+        ] {
+            assert!(parse_scan_date(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -31,6 +31,7 @@ pub enum InputError {
     },
     /// `$INCLUDE` in a zone file. Refused: a dump never needs it, and following
     /// file paths taken from downloaded data is a risk (RFC 1035 §5.1 defines it).
+    /// In a file it is met by the first pass, before any domain is yielded.
     #[error(
         "{path}:{line}: $INCLUDE is not supported (refusing to follow paths named in zone data)"
     )]

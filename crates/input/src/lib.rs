@@ -36,8 +36,8 @@ use std::fmt;
 use std::io::{self, BufRead, Read};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 pub use compress::Compression;
 pub use dedupe::Dedupe;
@@ -150,6 +150,9 @@ pub struct ReaderOptions {
     pub threaded: bool,
     /// How many malformed/rejected lines to keep in [`DomainReader::issues`].
     pub max_issues: usize,
+    /// Merge the NS hosts of an owner that appears again later in a zone
+    /// dump into its first occurrence (see [`DomainReader::prepare`]).
+    pub merge_repeated: bool,
 }
 
 impl Default for ReaderOptions {
@@ -160,6 +163,7 @@ impl Default for ReaderOptions {
             shard: None,
             threaded: true,
             max_issues: 10,
+            merge_repeated: true,
         }
     }
 }
@@ -218,10 +222,16 @@ pub struct ReadStats {
     pub duplicates: u64,
     /// Names refused by normalisation.
     pub rejected: u64,
-    /// Lines skipped as malformed.
+    /// Lines skipped as malformed: every line of a broken record counts.
     pub malformed: u64,
     /// Domains skipped because they belong to another shard.
     pub other_shards: u64,
+    /// Domains whose NS hosts were completed from a later, non-adjacent run
+    /// of records of the same owner.
+    pub ns_merged: u64,
+    /// Later runs of an owner with NS records that could not be merged into
+    /// its first occurrence, because an input is a stream (read once).
+    pub ns_unmerged: u64,
 }
 
 /// Kind of a reported line.
@@ -282,6 +292,52 @@ impl Progress {
     }
 }
 
+/// The size and hash of an input that cannot be fingerprinted before it is
+/// read (stdin, a pipe, a FIFO): every raw byte, hashed while it was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StreamDigest {
+    /// Raw (compressed) bytes read.
+    pub size: u64,
+    /// XXH3-64 of those bytes.
+    pub xxh3: u64,
+}
+
+/// Where a stream's digest lands when it reaches its end.
+type DigestSlot = Arc<Mutex<Option<StreamDigest>>>;
+
+/// Hashes a stream's raw bytes as they are read; at the end of the stream
+/// the digest goes to `slot` (it may be read on another thread).
+struct Hashing<R> {
+    inner: R,
+    hasher: xxhash_rust::xxh3::Xxh3,
+    size: u64,
+    slot: DigestSlot,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n == 0 {
+            let digest = StreamDigest {
+                size: self.size,
+                xxh3: self.hasher.digest(),
+            };
+            *self.slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(digest);
+        } else {
+            self.hasher.update(&buf[..n]);
+            self.size += n as u64;
+        }
+        Ok(n)
+    }
+}
+
+/// True for `-` and anything that is not a regular file: it can be read
+/// once only, so it is fingerprinted while it is read.
+pub fn is_stream(path: &Path) -> bool {
+    path.as_os_str() == "-" || std::fs::metadata(path).map_or(true, |m| !m.is_file())
+}
+
 /// Per-input counters and the bounded issue list, shared with the parsers.
 pub(crate) struct Ctx {
     pub(crate) stats: ReadStats,
@@ -305,6 +361,20 @@ impl Ctx {
     pub(crate) fn malformed(&mut self, line: u64, msg: &str) {
         self.stats.malformed += 1;
         self.push(IssueKind::Malformed, line, || msg.to_owned());
+    }
+
+    /// A broken record over lines `first..=last`: every line is counted,
+    /// one issue names the span.
+    pub(crate) fn malformed_span(&mut self, first: u64, last: u64, msg: &str) {
+        let last = last.max(first);
+        self.stats.malformed += last - first + 1;
+        self.push(IssueKind::Malformed, first, || {
+            if last > first {
+                format!("{msg}; lines {first}-{last} skipped")
+            } else {
+                msg.to_owned()
+            }
+        });
     }
 
     pub(crate) fn malformed_name(&mut self, line: u64, msg: &str, name: &[u8], why: Reject) {
@@ -352,6 +422,17 @@ pub struct DomainReader {
     ahead: std::collections::VecDeque<Pending>,
     /// An input error met while parsing ahead, yielded after `ahead` drains.
     pending_err: Option<InputError>,
+    /// Per input: the digest slot of a stream (see [`StreamDigest`]).
+    digests: Vec<Option<DigestSlot>>,
+    /// Whether [`DomainReader::prepare`] has run.
+    prepared: bool,
+    /// From the first pass: the NS hosts of later runs of repeated owners,
+    /// by name fingerprint, until the first occurrence takes them.
+    repeats: Option<std::collections::HashMap<u64, Vec<String>>>,
+    /// In a first pass: collect the NS hosts of repeated owners here.
+    collect_repeats: Option<std::collections::HashMap<u64, Vec<String>>>,
+    /// Unique domains of this shard, when a first pass counted them.
+    total: Option<u64>,
 }
 
 impl DomainReader {
@@ -400,6 +481,11 @@ impl DomainReader {
             failed: false,
             ahead: std::collections::VecDeque::with_capacity(AHEAD),
             pending_err: None,
+            digests: inputs.iter().map(|_| None).collect(),
+            prepared: false,
+            repeats: None,
+            collect_repeats: None,
+            total: None,
         })
     }
 
@@ -413,6 +499,7 @@ impl DomainReader {
         let mut r = Self::open(&[], opts)?;
         r.inputs.push(label.into());
         r.streams.push(Some(Box::new(stream)));
+        r.digests.push(None);
         r.progress.total = None;
         Ok(r)
     }
@@ -434,6 +521,100 @@ impl DomainReader {
         self.progress.clone()
     }
 
+    /// Per input, in order: the size and hash of a stream (stdin, a pipe, a
+    /// FIFO) read to its end; `None` for a regular file, or a stream not
+    /// read to its end.
+    pub fn stream_digests(&self) -> Vec<Option<StreamDigest>> {
+        self.digests
+            .iter()
+            .map(|slot| {
+                slot.as_ref()
+                    .and_then(|s| *s.lock().unwrap_or_else(|p| p.into_inner()))
+            })
+            .collect()
+    }
+
+    /// Unique domains of this shard in all the inputs, once a first pass
+    /// counted them (see [`DomainReader::prepare`]); `None` otherwise.
+    pub fn total_domains(&self) -> Option<u64> {
+        self.total
+    }
+
+    /// Reads the inputs once before yielding anything, when that is possible
+    /// and useful: every input is a regular file (a stream can be read only
+    /// once) and at least one holds a zone. Called by the first `next()`
+    /// if not before; calling it first makes its errors come before any
+    /// domain (and before any DNS traffic).
+    ///
+    /// The first pass finds the owners that appear again after other owners
+    /// (a dump with NS records appended later, issue 18 item 5) and keeps
+    /// the NS hosts of those later runs; the second pass, the one that
+    /// yields, merges them into the owner's first occurrence, so `ns_hosts`
+    /// holds every delegation NS record. Memory: the first pass needs the
+    /// dedupe table (the same 16 bytes at most per unique name as the
+    /// second, freed before it starts) plus the hosts of repeated owners
+    /// only; the price is reading the input twice. It also counts the unique
+    /// domains ([`DomainReader::total_domains`]) and meets every input error
+    /// (a truncated file, a `$INCLUDE`) before the first domain is yielded.
+    ///
+    /// For streams there is no first pass: a later run of an owner is
+    /// counted in [`ReadStats::ns_unmerged`] instead.
+    pub fn prepare(&mut self) -> Result<(), InputError> {
+        if self.prepared {
+            return Ok(());
+        }
+        self.prepared = true;
+        if !self.opts.merge_repeated
+            || self.inputs.is_empty()
+            || self.streams.iter().any(Option::is_some)
+            || self.inputs.iter().any(|p| is_stream(p))
+            || !self.any_zone()?
+        {
+            return Ok(());
+        }
+        let mut opts = self.opts.clone();
+        opts.merge_repeated = false;
+        opts.max_issues = 0;
+        let mut first = DomainReader::open(&self.inputs, opts)?;
+        first.prepared = true;
+        first.collect_repeats = Some(std::collections::HashMap::new());
+        for item in first.by_ref() {
+            item?;
+        }
+        self.total = Some(first.stats().domains);
+        self.repeats = first.collect_repeats.take();
+        Ok(())
+    }
+
+    /// Whether the format is zone, or sniffs as zone for some input.
+    fn any_zone(&self) -> Result<bool, InputError> {
+        if let Some(f) = self.opts.format {
+            return Ok(f == Format::Zone);
+        }
+        for p in &self.inputs {
+            let file = std::fs::File::open(p).map_err(|source| InputError::Open {
+                path: p.clone(),
+                source,
+            })?;
+            // A read error here is met again by the first pass, which
+            // reports it with its offset: run the pass.
+            let Ok((_, decoded)) = compress::decoder(Box::new(file), Arc::new(AtomicU64::new(0)))
+            else {
+                return Ok(true);
+            };
+            let mut head = Vec::with_capacity(SNIFF_WINDOW);
+            if decoded
+                .take(SNIFF_WINDOW as u64)
+                .read_to_end(&mut head)
+                .is_err()
+                || sniff_format(&head) == Format::Zone
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     /// Unique names seen so far (in this shard) and the dedupe's memory.
     pub fn dedupe(&self) -> &Dedupe {
         &self.dedupe
@@ -446,7 +627,7 @@ impl DomainReader {
         self.next += 1;
         let path: Arc<Path> = Arc::from(p.as_path());
         let start = self.progress.bytes_read();
-        let raw: Box<dyn Read + Send> =
+        let mut raw: Box<dyn Read + Send> =
             if let Some(stream) = self.streams.get_mut(self.next - 1).and_then(Option::take) {
                 stream
             } else if p.as_os_str() == "-" {
@@ -457,6 +638,18 @@ impl DomainReader {
                     source,
                 })?)
             };
+        if is_stream(p) {
+            let slot = DigestSlot::default();
+            if let Some(d) = self.digests.get_mut(self.next - 1) {
+                *d = Some(Arc::clone(&slot));
+            }
+            raw = Box::new(Hashing {
+                inner: raw,
+                hasher: xxhash_rust::xxh3::Xxh3::new(),
+                size: 0,
+                slot,
+            });
+        }
         let read_err = |source, progress: &Progress| InputError::Read {
             path: p.clone(),
             offset: progress.bytes_read() - start,
@@ -581,6 +774,12 @@ impl Iterator for DomainReader {
     type Item = Result<Domain, InputError>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        if !self.prepared
+            && let Err(e) = self.prepare()
+        {
+            self.failed = true;
+            return Some(Err(e));
+        }
         loop {
             if self.failed {
                 return None;
@@ -605,12 +804,36 @@ impl Iterator for DomainReader {
             };
             if !self.dedupe.insert_fingerprint(fp) {
                 self.ctx.stats.duplicates += 1;
+                if !p.cand.ns_hosts.is_empty() {
+                    if let Some(repeats) = &mut self.collect_repeats {
+                        let hosts = repeats.entry(fp).or_default();
+                        for host in p.cand.ns_hosts {
+                            if !hosts.contains(&host) {
+                                hosts.push(host);
+                            }
+                        }
+                    } else if self.repeats.is_none() {
+                        self.ctx.stats.ns_unmerged += 1;
+                    }
+                }
                 continue;
             }
             self.ctx.stats.domains += 1;
+            let mut ns_hosts = p.cand.ns_hosts;
+            if let Some(later) = self.repeats.as_mut().and_then(|r| r.remove(&fp)) {
+                let before = ns_hosts.len();
+                for host in later {
+                    if !ns_hosts.contains(&host) {
+                        ns_hosts.push(host);
+                    }
+                }
+                if ns_hosts.len() > before {
+                    self.ctx.stats.ns_merged += 1;
+                }
+            }
             return Some(Ok(Domain {
                 name: p.cand.name,
-                ns_hosts: p.cand.ns_hosts,
+                ns_hosts,
                 source: p.source,
                 line: p.cand.line,
                 zone: p.zone,

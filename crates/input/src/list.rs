@@ -80,7 +80,16 @@ impl ListParser {
                 continue;
             }
             let mut name = String::new();
-            match normalize_into(field, &mut name) {
+            // A list names registered domains: a bare TLD is not one (zone
+            // input gets the same from its depth below the apex).
+            let checked = normalize_into(field, &mut name).and_then(|()| {
+                if name.contains('.') {
+                    Ok(())
+                } else {
+                    Err(crate::Reject::SingleLabel)
+                }
+            });
+            match checked {
                 Ok(()) => {
                     return Ok(Some(Candidate {
                         name,

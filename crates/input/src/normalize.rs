@@ -5,6 +5,16 @@
 //! through UTS-46 processing (`idna` crate) with the STD3 ASCII deny list, so a
 //! U-label becomes its `xn--` A-label (RFC 5891 §4) and characters that cannot
 //! appear in a host name are refused.
+//!
+//! Host-name rules apply to every name alike, zone owners, NS hosts and list
+//! lines (issue 18): a label neither begins nor ends with a hyphen (RFC 952,
+//! RFC 1123 §2.1); the last label is not all digits, which would make the
+//! name an address (RFC 1123 §2.1, RFC 3696 §2); and an `xn--` label must
+//! decode to a U-label whose code points IDNA2008 allows (RFC 5892 §2.1:
+//! letters, marks and digits, plus its exceptions), which UTS-46 alone does
+//! not check: `xn--zz-invalid` decodes to mathematical operators, and an
+//! emoji label is refused the same way. A list line must also hold two
+//! labels at least (a bare TLD is not a registration); see the list reader.
 
 use std::fmt;
 
@@ -29,6 +39,15 @@ pub enum Reject {
     /// A character that cannot appear in a host name (after IDNA mapping),
     /// bytes that are not UTF-8, or an escaped dot inside a label.
     IllegalCharacter,
+    /// A label begins or ends with a hyphen (RFC 952, RFC 1123 §2.1).
+    Hyphen,
+    /// The last label is all digits: an address, not a name (RFC 3696 §2).
+    NumericTld,
+    /// An `xn--` label that is not a valid IDNA2008 A-label (RFC 5891 §5.4,
+    /// RFC 5892 §2.1): it does not decode, or holds a disallowed code point.
+    InvalidIdn,
+    /// A single label where a registered domain is expected (a bare TLD).
+    SingleLabel,
 }
 
 impl fmt::Display for Reject {
@@ -39,6 +58,10 @@ impl fmt::Display for Reject {
             Reject::LabelTooLong => "label longer than 63 octets",
             Reject::NameTooLong => "name longer than 253 octets",
             Reject::IllegalCharacter => "illegal character or invalid IDN",
+            Reject::Hyphen => "a label begins or ends with a hyphen",
+            Reject::NumericTld => "the last label is all digits (an address, not a name)",
+            Reject::InvalidIdn => "not a valid IDNA2008 A-label",
+            Reject::SingleLabel => "a single label (a bare TLD), not a registered domain",
         })
     }
 }
@@ -72,8 +95,56 @@ pub fn normalize_into(input: &[u8], out: &mut String) -> Result<(), Reject> {
         .map_err(|_| Reject::IllegalCharacter)?;
     // UTS-46 may map characters to dots (U+3002) or drop them: check the result.
     check_shape(mapped.as_bytes())?;
+    for label in mapped.split('.') {
+        if label.starts_with("xn--") {
+            check_a_label(label)?;
+        }
+    }
     out.push_str(&mapped);
     Ok(())
+}
+
+/// An `xn--` label is valid when its U-label holds only code points that
+/// IDNA2008 makes PVALID or contextual (RFC 5892 §2.1, §2.6, Appendix A):
+/// letters (Ll, Lo, Lm; Lu and Lt are mapped away by UTS-46 first), marks
+/// (Mn, Mc), decimal digits (Nd), the hyphen, and the listed exceptions.
+/// Symbols, punctuation, spaces and emoji are DISALLOWED. (The categories
+/// approximate the derived property table: the rare letters it disallows for
+/// stability, e.g. some compatibility characters, are already mapped away or
+/// refused by UTS-46.)
+fn check_a_label(label: &str) -> Result<(), Reject> {
+    let (unicode, result) = idna::uts46::Uts46::new().to_unicode(
+        label.as_bytes(),
+        idna::uts46::AsciiDenyList::STD3,
+        idna::uts46::Hyphens::Allow,
+    );
+    result.map_err(|_| Reject::InvalidIdn)?;
+    use icu_properties::CodePointMapData;
+    use icu_properties::props::GeneralCategory as Gc;
+    let categories = CodePointMapData::<Gc>::new();
+    // RFC 5892 §2.6 exceptions (PVALID / CONTEXTO) and the CONTEXTJ joiners.
+    const EXCEPTIONS: &[char] = &[
+        '\u{00DF}', '\u{03C2}', '\u{06FD}', '\u{06FE}', '\u{0F0B}', '\u{3007}', '\u{00B7}',
+        '\u{0375}', '\u{05F3}', '\u{05F4}', '\u{30FB}', '\u{200C}', '\u{200D}',
+    ];
+    let allowed = |c: char| {
+        c == '-'
+            || EXCEPTIONS.contains(&c)
+            || matches!(
+                categories.get(c),
+                Gc::LowercaseLetter
+                    | Gc::OtherLetter
+                    | Gc::ModifierLetter
+                    | Gc::NonspacingMark
+                    | Gc::SpacingMark
+                    | Gc::DecimalNumber
+            )
+    };
+    if unicode.chars().all(allowed) {
+        Ok(())
+    } else {
+        Err(Reject::InvalidIdn)
+    }
 }
 
 /// Convenience wrapper around [`normalize_into`].
@@ -92,7 +163,12 @@ fn fast_path_ok(name: &[u8]) -> Result<bool, Reject> {
     }
     let mut label_len = 0usize;
     let mut plain = true;
+    let mut prev = b'.';
     for (i, &b) in name.iter().enumerate() {
+        if (prev == b'.' && b == b'-') || (prev == b'-' && b == b'.') {
+            return Err(Reject::Hyphen);
+        }
+        prev = b;
         if b == b'.' {
             if label_len == 0 {
                 return Err(Reject::EmptyLabel);
@@ -114,6 +190,15 @@ fn fast_path_ok(name: &[u8]) -> Result<bool, Reject> {
     if label_len == 0 {
         return Err(Reject::EmptyLabel);
     }
+    if prev == b'-' {
+        return Err(Reject::Hyphen);
+    }
+    if name[name.len() - label_len..]
+        .iter()
+        .all(u8::is_ascii_digit)
+    {
+        return Err(Reject::NumericTld);
+    }
     Ok(plain)
 }
 
@@ -131,12 +216,22 @@ fn check_shape(name: &[u8]) -> Result<(), Reject> {
         if label.len() > MAX_LABEL {
             return Err(Reject::LabelTooLong);
         }
+        if label.starts_with(b"-") || label.ends_with(b"-") {
+            return Err(Reject::Hyphen);
+        }
         if !label
             .iter()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
         {
             return Err(Reject::IllegalCharacter);
         }
+    }
+    if name
+        .rsplit(|&b| b == b'.')
+        .next()
+        .is_some_and(|tld| tld.iter().all(u8::is_ascii_digit))
+    {
+        return Err(Reject::NumericTld);
     }
     Ok(())
 }
@@ -169,6 +264,19 @@ mod tests {
             ("sp ace.be", Err(Reject::IllegalCharacter)),
             ("xn--zz.be", Err(Reject::IllegalCharacter)),
             ("a*b.be", Err(Reject::IllegalCharacter)),
+            // Issue 18: host-name and IDNA2008 rules, for zones and lists alike.
+            ("-lead.ex", Err(Reject::Hyphen)),
+            ("trail-.ex", Err(Reject::Hyphen)),
+            ("a.-b.ex", Err(Reject::Hyphen)),
+            ("ex.b-", Err(Reject::Hyphen)),
+            ("in-side.ex", Ok("in-side.ex")),
+            ("1.2.3.4", Err(Reject::NumericTld)),
+            ("123.be", Ok("123.be")),
+            ("xn--zz-invalid.be", Err(Reject::InvalidIdn)),
+            ("xn--ls8h.la", Err(Reject::InvalidIdn)), // an emoji: DISALLOWED
+            ("XN--ZZ-INVALID.be", Err(Reject::InvalidIdn)),
+            ("xn--mnchen-3ya.de", Ok("xn--mnchen-3ya.de")),
+            ("xn--fiqs8s.cn", Ok("xn--fiqs8s.cn")), // 中国
         ];
         for (input, want) in cases {
             let got = normalize(input);

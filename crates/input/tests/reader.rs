@@ -93,9 +93,10 @@ fn malformed_corpus_reports_expected_lines() {
         })
         .collect();
     assert_eq!(issues, expected("malformed/malformed.expected"));
+    // Every line counted: the unclosed record at the end spans lines 18-19.
     assert_eq!(
         r.stats().malformed + r.stats().rejected,
-        issues.len() as u64
+        issues.len() as u64 + 1
     );
 }
 
@@ -105,7 +106,7 @@ fn issue_list_is_bounded_but_counts_are_not() {
     opts.max_issues = 3;
     let (_, r) = read_all(&[testdata("malformed/malformed.zone")], opts);
     assert_eq!(r.issues().len(), 3);
-    assert_eq!(r.stats().malformed, 10);
+    assert_eq!(r.stats().malformed, 11);
     assert_eq!(r.stats().rejected, 2);
 }
 
@@ -377,21 +378,68 @@ mod shards {
     const A_BE_1000: u32 = 194;
 }
 
+/// Issue 18 item 4: a stray `(` dropped the next 64 lines with one
+/// "malformed" line in the log, and binary junk could swallow a following
+/// record the same way. Reading resumes at the next line that starts a
+/// record, so only the broken record is lost, and every line skipped is
+/// counted, the issue naming the span (RFC 1035 §5.1: parentheses group the
+/// lines of one record).
 #[test]
-fn stray_open_paren_does_not_swallow_the_file() {
-    let mut text = String::from("$ORIGIN be.\nbad NS (\n");
+fn a_stray_open_paren_loses_only_its_own_record() {
+    let text: &[u8] = b"$ORIGIN be.\n\
+                @ SOA ns.be. h.be. ( 1 2 3\n\
+                \t4 5 )\n\
+                bad NS ( ns.op.net.\n\
+                \tNS ns2.op.net.\n\
+                d0 NS ns.op.net.\n\
+                d1 3600 IN NS ns.op.net.\n\
+                junk\x00\x01(\xff\xfe\n\
+                d2 IN 3600 NS ns.op.net.\n\
+                quoted TXT ( \"open\n\
+                \tstill inside\n\
+                d3 NS ns.op.net.\n\
+                d4 NS ns.op.net.\n";
+    let mut r = DomainReader::from_reader(
+        "paren",
+        std::io::Cursor::new(text.to_vec()),
+        ReaderOptions::default(),
+    )
+    .unwrap();
+    let got: Vec<String> = r.by_ref().map(|d| d.unwrap().name).collect();
+    assert_eq!(got, ["d0.be", "d1.be", "d2.be", "d3.be", "d4.be"]);
+    let issues: Vec<(u64, String)> = r
+        .issues()
+        .iter()
+        .map(|i| (i.line, i.message.clone()))
+        .collect();
+    assert_eq!(issues.len(), 3, "{issues:?}");
+    assert_eq!(issues[0].0, 4);
+    assert!(issues[0].1.contains("lines 4-5"), "{issues:?}");
+    assert_eq!(issues[1].0, 8);
+    assert_eq!(issues[2].0, 10);
+    assert!(issues[2].1.contains("lines 10-11"), "{issues:?}");
+    // Lines 4-5, 8 and 10-11: every skipped line counted.
+    assert_eq!(r.stats().malformed, 5);
+}
+
+#[test]
+fn a_record_open_for_too_many_lines_is_cut_and_its_lines_counted() {
+    let mut text = String::from("$ORIGIN be.\nbad TXT (\n");
     for i in 0..200 {
-        text.push_str(&format!("d{i} NS ns.op.net.\n"));
+        text.push_str(&format!("\t\"chunk {i}\"\n"));
     }
-    let r = DomainReader::from_reader(
+    text.push_str("d0 NS ns.op.net.\n");
+    let mut r = DomainReader::from_reader(
         "paren",
         std::io::Cursor::new(text.into_bytes()),
         ReaderOptions::default(),
     )
     .unwrap();
-    let got = r.filter_map(Result::ok).count();
-    // The record is cut after 64 lines; the rest of the file is read normally.
-    assert!(got >= 130, "only {got} domains recovered");
+    let got: Vec<String> = r.by_ref().map(|d| d.unwrap().name).collect();
+    // The indented lines cannot be told from the record's own: they are cut
+    // at 64, the rest read as blank-owner lines of no owner, then d0.
+    assert_eq!(got, ["d0.be"]);
+    assert!(r.stats().malformed >= 65, "{:?}", r.stats());
 }
 
 #[test]
@@ -409,4 +457,107 @@ fn overlong_line_is_skipped_not_buffered() {
     assert_eq!(got, vec!["a.be", "c.be"]);
     assert_eq!(r.stats().malformed, 1);
     assert_eq!(r.issues()[0].line, 3);
+}
+
+/// Issue 18 item 5: NS records of an owner that appears again later in the
+/// dump (`ns3` appended after other names) were lost: the later run was
+/// counted as a duplicate. A file is read twice, and the first occurrence
+/// carries every delegation NS record; a stream, read once, counts them.
+#[test]
+fn ns_hosts_of_an_owner_repeated_later_in_the_dump_are_merged() {
+    let text = "$ORIGIN be.\n\
+                @ SOA ns.be. h.be. 1 2 3 4 5\n\
+                a NS ns1.op.net.\n\
+                a NS ns2.op.net.\n\
+                b NS ns1.op.net.\n\
+                c NS ns1.op.net.\n\
+                a NS ns3.op.net.\n\
+                a NS ns1.op.net.\n\
+                c DS 1 2 3 AB\n\
+                c NS ns9.op.net.\n";
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("repeat.zone");
+    std::fs::write(&path, text).unwrap();
+    let (got, r) = read_all(std::slice::from_ref(&path), ReaderOptions::default());
+    assert_eq!(
+        got,
+        [
+            "a.be\tns1.op.net,ns2.op.net,ns3.op.net",
+            "b.be\tns1.op.net",
+            "c.be\tns1.op.net,ns9.op.net",
+        ]
+    );
+    let s = r.stats();
+    assert_eq!((s.domains, s.duplicates, s.ns_merged), (3, 2, 2));
+    assert_eq!(r.total_domains(), Some(3));
+
+    // Read once from a stream: no merge, but said.
+    let mut r = DomainReader::from_reader(
+        "stdin",
+        std::io::Cursor::new(text.as_bytes().to_vec()),
+        ReaderOptions::default(),
+    )
+    .unwrap();
+    let hosts: Vec<usize> = r.by_ref().map(|d| d.unwrap().ns_hosts.len()).collect();
+    assert_eq!(hosts, [2, 1, 1]);
+    assert_eq!(r.stats().ns_unmerged, 2);
+}
+
+/// Issue 18 item 1: `$INCLUDE` is refused, and in a file it is found by the
+/// first pass, before any domain is yielded (so before any DNS traffic).
+#[test]
+fn include_in_a_file_is_refused_before_the_first_domain() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("inc.zone");
+    let mut text = String::from("$ORIGIN be.\n");
+    for i in 0..1000 {
+        text.push_str(&format!("d{i} NS ns.op.net.\n"));
+    }
+    text.push_str("$INCLUDE other.zone\n");
+    std::fs::write(&p, text).unwrap();
+    let mut r = DomainReader::open(std::slice::from_ref(&p), ReaderOptions::default()).unwrap();
+    match r.next() {
+        Some(Err(InputError::Include { line, .. })) => assert_eq!(line, 1002),
+        other => panic!("expected the $INCLUDE error first, got {other:?}"),
+    }
+    assert!(r.next().is_none());
+}
+
+/// Issue 18: list input accepted `-lead.ex`, `1.2.3.4`, a bare TLD and the
+/// A-label `xn--zz-invalid` (a disallowed code point). Lists and zones now
+/// apply the same host-name and IDNA checks, and each refusal is reported.
+#[test]
+fn lists_and_zones_refuse_names_that_are_not_host_names_alike() {
+    let bad = ["-lead.ex", "lead-.ex", "1.2.3.4", "xn--zz-invalid.ex"];
+    let mut list = String::new();
+    for name in bad.iter().chain(&["ex", "good.ex"]) {
+        list.push_str(name);
+        list.push('\n');
+    }
+    let mut r = DomainReader::from_reader(
+        "list",
+        std::io::Cursor::new(list.into_bytes()),
+        ReaderOptions::default().format(Some(Format::List)),
+    )
+    .unwrap();
+    let got: Vec<String> = r.by_ref().map(|d| d.unwrap().name).collect();
+    assert_eq!(got, ["good.ex"]);
+    assert_eq!(r.stats().rejected, 5, "{:?}", r.issues());
+    assert!(r.issues().iter().any(|i| i.message.contains("bare TLD")));
+
+    let mut zone = String::from("$ORIGIN ex.\n@ SOA ns.ex. h.ex. 1 2 3 4 5\n");
+    for name in ["-lead.ex.", "lead-.ex.", "xn--zz-invalid.ex.", "good.ex."] {
+        zone.push_str(&format!("{name} NS ns.op.net.\n"));
+    }
+    zone.push_str("other NS -bad.op.net.\n");
+    let mut r = DomainReader::from_reader(
+        "zone",
+        std::io::Cursor::new(zone.into_bytes()),
+        ReaderOptions::default(),
+    )
+    .unwrap();
+    let got: Vec<String> = r.by_ref().map(|d| d.unwrap().name).collect();
+    assert_eq!(got, ["good.ex"]);
+    assert_eq!(r.stats().rejected, 3, "{:?}", r.issues());
+    assert_eq!(r.stats().malformed, 1, "the bad NS host: {:?}", r.issues());
 }

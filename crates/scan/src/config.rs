@@ -1,12 +1,27 @@
 //! What a scan does, as plain values, with each default defined here once.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
 use mailcensus_dns::{EngineConfig, ProbeSet};
 use mailcensus_input::{Format, ReaderOptions, Shard};
 use mailcensus_store::Tuning;
+
+/// Starting a run or continuing one (issue 18 item 13).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ResumeMode {
+    /// Start a new run; refused where this shard already has one.
+    #[default]
+    Never,
+    /// Continue the run; refused where there is none.
+    Always,
+    /// Continue the run if this shard has one, else start it: the one command
+    /// line a Kubernetes pod or Slurm task can be restarted with. Decided
+    /// under the shard's lock, so two starts cannot both create a run.
+    Auto,
+}
 
 /// Everything a scan needs. [`ScanConfig::default`] holds the defaults; the
 /// engine, reader and writer settings take theirs from those crates' own
@@ -33,8 +48,9 @@ pub struct ScanConfig {
     pub shard: Shard,
     /// Date partition, `YYYY-MM-DD`.
     pub scan_date: String,
-    /// Continue the interrupted run of the same inputs, date and shard.
-    pub resume: bool,
+    /// Whether to start a run or continue the interrupted run of the same
+    /// inputs, date and shard.
+    pub resume: ResumeMode,
     /// Per-attempt query timeout.
     pub timeout: Duration,
     /// Attempts after the first.
@@ -48,6 +64,19 @@ pub struct ScanConfig {
     /// How far the feeder may run ahead of the oldest unwritten domain;
     /// `None`: see [`ScanConfig::max_lag`].
     pub reorder_lag: Option<u64>,
+    /// After a stop, how long the domains in flight may take to finish;
+    /// those still unfinished then are left for a resume. The default, 15 s,
+    /// fits in Kubernetes' default 30 s grace between SIGTERM and SIGKILL.
+    pub drain_timeout: Duration,
+    /// When every upstream has answered nothing for this long while domains
+    /// were in flight, the scan stops as [`crate::End::ResolversSilent`]:
+    /// complete parts are kept and a resume continues. Default 60 s, far
+    /// above a healthy resolver's slowest answer.
+    pub silent_resolver_limit: Duration,
+    /// Fault injection for tests: every part file refuses writes with
+    /// `StorageFull` after this many bytes, as a full disk would.
+    #[doc(hidden)]
+    pub fail_after_bytes: Option<u64>,
 }
 
 impl Default for ScanConfig {
@@ -67,13 +96,16 @@ impl Default for ScanConfig {
             probes: ProbeSet(engine.probes),
             shard: reader.shard.unwrap_or(Shard { index: 0, count: 1 }),
             scan_date: chrono::Utc::now().date_naive().to_string(),
-            resume: false,
+            resume: ResumeMode::Never,
             timeout: engine.timeout,
             retries: engine.retries,
             part_rows: Tuning::default().rows_per_part,
             depth: reader.depth,
             format: reader.format,
             reorder_lag: None,
+            drain_timeout: Duration::from_secs(15),
+            silent_resolver_limit: Duration::from_secs(60),
+            fail_after_bytes: None,
         }
     }
 }
@@ -123,5 +155,52 @@ impl ScanConfig {
             self.shard.count,
             chrono::Utc::now().format("%H%M%S%3f")
         )
+    }
+}
+
+/// Refuses an address that no resolver can answer from: port 0, the
+/// unspecified address (`0.0.0.0`, `::`), the IPv4 limited broadcast
+/// address and multicast groups (a unicast DNS query is sent to one host,
+/// RFC 1035 §4.2.1). IPv4-mapped IPv6 forms are judged as the IPv4 address.
+/// The message names the address and why.
+pub fn check_resolver(addr: SocketAddr) -> Result<SocketAddr, String> {
+    let why = match addr.ip().to_canonical() {
+        _ if addr.port() == 0 => Some("port 0 is not a port a server listens on"),
+        ip if ip.is_unspecified() => Some("the unspecified address is not a host"),
+        IpAddr::V4(ip) if ip.is_broadcast() => Some("a broadcast address is not a host"),
+        ip if ip.is_multicast() => Some("a multicast address is not a host"),
+        _ => None,
+    };
+    match why {
+        Some(why) => Err(format!("resolver {addr} refused: {why}")),
+        None => Ok(addr),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // tests may unwrap
+    use super::*;
+
+    /// Issue 18 item 8: addresses that cannot be a resolver.
+    #[test]
+    fn check_resolver_table() {
+        let cases = [
+            ("127.0.0.1:53", true),
+            ("[::1]:5300", true),
+            ("192.0.2.255:53", true), // a directed broadcast cannot be told from a host
+            ("127.0.0.1:0", false),
+            ("0.0.0.0:53", false),
+            ("[::]:53", false),
+            ("255.255.255.255:53", false),
+            ("224.0.0.251:5353", false),
+            ("[ff02::fb]:5353", false),
+            ("[::ffff:0.0.0.0]:53", false),
+            ("[::ffff:224.0.0.1]:53", false),
+        ];
+        for (text, ok) in cases {
+            let addr: SocketAddr = text.parse().unwrap();
+            assert_eq!(check_resolver(addr).is_ok(), ok, "{text}");
+        }
     }
 }

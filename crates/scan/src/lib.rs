@@ -27,12 +27,14 @@
 #![deny(missing_docs)]
 
 mod config;
+mod health;
 mod progress;
 mod reorder;
 mod run;
 mod window;
 
-pub use config::ScanConfig;
+pub use config::{ResumeMode, ScanConfig, check_resolver};
+pub use health::{PROBE_NAME, PROBE_TIMEOUT, ResolverCheck, check_resolvers};
 pub use progress::{ProgressHandle, Snapshot};
 pub use reorder::{DuplicateSeq, Reorder};
 pub use run::{End, Outcome, Resumed, Scan};
@@ -50,6 +52,9 @@ pub enum ScanError {
     /// The engine refused its settings or could not open its sockets.
     #[error(transparent)]
     Dns(#[from] mailcensus_dns::DnsError),
+    /// A setting cannot work (e.g. a resolver address no server answers from).
+    #[error("invalid scan setting: {0}")]
+    Config(String),
     /// An input could not be opened.
     #[error(transparent)]
     Input(#[from] mailcensus_input::InputError),

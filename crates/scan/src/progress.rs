@@ -14,6 +14,8 @@ pub(crate) struct Shared {
     pub(crate) domains_fed: AtomicU64,
     /// The feeder has read the whole input.
     pub(crate) input_done: AtomicBool,
+    /// Unique domains of the shard, when counted before the scan; 0: unknown.
+    pub(crate) domains_total: AtomicU64,
     /// The most results the reorder buffer held at once.
     pub(crate) reorder_peak: AtomicUsize,
     /// Set once the reader and engine exist.
@@ -32,6 +34,9 @@ pub struct Snapshot {
     pub domains_fed: u64,
     /// Whether the input has been read to its end (then `domains_fed` is the total).
     pub input_done: bool,
+    /// Unique domains of the shard in the input, when known: counted before
+    /// the scan (a zone file), or once the input has been read to its end.
+    pub domains_total: Option<u64>,
     /// Queries sent so far.
     pub queries: u64,
     /// Input bytes consumed so far.
@@ -66,6 +71,13 @@ impl ProgressHandle {
             domains_error: s.domains_error.load(Ordering::Relaxed),
             domains_fed: s.domains_fed.load(Ordering::Relaxed),
             input_done: s.input_done.load(Ordering::Relaxed),
+            domains_total: match s.domains_total.load(Ordering::Relaxed) {
+                0 if s.input_done.load(Ordering::Relaxed) => {
+                    Some(s.domains_fed.load(Ordering::Relaxed))
+                }
+                0 => None,
+                n => Some(n),
+            },
             queries,
             bytes_read,
             bytes_total,

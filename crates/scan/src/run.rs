@@ -7,15 +7,16 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use mailcensus_dns::{DomainResult, Engine};
-use mailcensus_input::{DomainReader, InputError, Issue, ReadStats, ReaderOptions};
+use mailcensus_input::{DomainReader, InputError, Issue, ReadStats, ReaderOptions, StreamDigest};
 use mailcensus_posture::Resolution;
-use mailcensus_store::{DatasetWriter, Manifest, Row, RunConfig, Tuning, WriterHandle};
+use mailcensus_store::{DatasetWriter, Manifest, Row, RunConfig, RunLock, Tuning, WriterHandle};
 use tokio::sync::mpsc;
 
+use crate::health::Watchdog;
 use crate::progress::{ProgressHandle, Shared};
 use crate::reorder::Reorder;
 use crate::window::Window;
-use crate::{ScanConfig, ScanError};
+use crate::{ResumeMode, ScanConfig, ScanError};
 
 /// Where a resumed run continues.
 #[derive(Debug, Clone)]
@@ -24,6 +25,10 @@ pub struct Resumed {
     pub next_seq: u64,
     /// Leftovers of the interrupted attempt that were deleted.
     pub removed: Vec<PathBuf>,
+    /// Inputs that are streams (stdin, pipes, FIFOs): they cannot be
+    /// fingerprinted before they are read, so nothing verifies that they
+    /// hold what the interrupted attempt read. Callers must say so.
+    pub unverified: Vec<String>,
 }
 
 /// How a scan ended.
@@ -37,6 +42,13 @@ pub enum End {
     Interrupted,
     /// Reading the input failed; complete parts are kept.
     InputError(InputError),
+    /// Every upstream resolver answered nothing for
+    /// [`ScanConfig::silent_resolver_limit`] while domains were in flight:
+    /// the scan stopped as on a signal (complete parts kept, resumable).
+    ResolversSilent {
+        /// How long they had been silent.
+        silent_for: Duration,
+    },
     /// `resume` found the run already complete; nothing was done.
     AlreadyComplete(Box<Manifest>),
 }
@@ -74,7 +86,11 @@ enum Opened {
 /// One scan of one shard. Opening it creates or resumes the dataset; running
 /// it does the DNS work.
 pub struct Scan {
+    /// The opened (and prepared) input; `None` for a run already complete.
+    reader: Option<DomainReader>,
     config: ScanConfig,
+    /// This shard's lock, released when the scan (or its `run`) ends.
+    _lock: RunLock,
     opened: Opened,
     resumed: Option<Resumed>,
     manifest_path: PathBuf,
@@ -82,6 +98,13 @@ pub struct Scan {
     shared: Arc<Shared>,
     started: Instant,
 }
+
+/// How often the scan looks at its counters (drain deadline, resolver health).
+const TICK: Duration = Duration::from_millis(50);
+
+/// How long a stopped scan waits for the feeder to report once the engine
+/// and the collector are done; a feeder still blocked in a read is left.
+const FEEDER_GRACE: Duration = Duration::from_secs(1);
 
 /// What the feeder hands the engine with each domain, and gets back.
 struct Tag {
@@ -95,6 +118,8 @@ struct ReadOutcome {
     stats: ReadStats,
     issues: Vec<Issue>,
     error: Option<InputError>,
+    /// Per input: the digest of a stream read to its end.
+    digests: Vec<Option<StreamDigest>>,
 }
 
 impl Scan {
@@ -102,10 +127,16 @@ impl Scan {
     /// checks the manifest against this run and finds where to continue.
     pub fn new(config: ScanConfig) -> Result<Scan, ScanError> {
         let started = Instant::now();
+        for resolver in &config.resolvers {
+            crate::check_resolver(*resolver).map_err(ScanError::Config)?;
+        }
         let store_shard = mailcensus_store::Shard {
             index: config.shard.index,
             count: config.shard.count,
         };
+        // First of all: one process per shard and date (issue 18 item 12).
+        // Held until `run` ends, so nothing below races another writer.
+        let lock = RunLock::acquire(&config.out, &config.scan_date, store_shard)?;
         let mut run_config = RunConfig::new(
             &config.out,
             &config.scan_date,
@@ -117,15 +148,47 @@ impl Scan {
             .iter()
             .map(|path| mailcensus_store::fingerprint(path))
             .collect::<Result<_, _>>()?;
+        let unverified: Vec<String> = run_config
+            .inputs
+            .iter()
+            .filter(|input| input.streamed())
+            .map(|input| input.path.clone())
+            .collect();
         run_config.resolvers = config.resolvers.iter().map(|r| r.to_string()).collect();
         run_config.options = config.output_options();
         run_config.tuning = Tuning {
             rows_per_part: config.part_rows,
+            fail_after_bytes: config.fail_after_bytes,
             ..Tuning::default()
         };
         let manifest_path =
             mailcensus_store::manifest_path(&config.out, &config.scan_date, store_shard);
-        let (opened, resumed) = if config.resume {
+        let resume = match config.resume {
+            ResumeMode::Never => false,
+            ResumeMode::Always => true,
+            ResumeMode::Auto => manifest_path.exists(),
+        };
+        // The input is opened, and read once through when it is a zone file
+        // (DomainReader::prepare: repeated owners' NS hosts, the domain
+        // count, and every input error such as a `$INCLUDE` or a truncated
+        // file), before the dataset is created or touched: an input that
+        // cannot be scanned leaves no run behind. Not for a run already
+        // complete, which reads nothing.
+        let complete = resume && Manifest::load(&manifest_path).is_ok_and(|m| m.complete);
+        let reader = if complete {
+            None
+        } else {
+            let mut reader = DomainReader::open(
+                &config.inputs,
+                ReaderOptions::default()
+                    .format(config.format)
+                    .depth(config.depth)
+                    .shard(Some(config.shard)),
+            )?;
+            reader.prepare()?;
+            Some(reader)
+        };
+        let (opened, resumed) = if resume {
             match DatasetWriter::resume(run_config)? {
                 mailcensus_store::Resume::Complete(manifest) => (Opened::Complete(manifest), None),
                 mailcensus_store::Resume::Continue {
@@ -137,7 +200,11 @@ impl Scan {
                         writer,
                         first_seq: next_seq,
                     },
-                    Some(Resumed { next_seq, removed }),
+                    Some(Resumed {
+                        next_seq,
+                        removed,
+                        unverified: unverified.clone(),
+                    }),
                 ),
             }
         } else {
@@ -162,8 +229,13 @@ impl Scan {
                 .domains_fed
                 .store(resumed.next_seq, Ordering::Relaxed);
         }
+        if let Some(total) = reader.as_ref().and_then(DomainReader::total_domains) {
+            shared.domains_total.store(total, Ordering::Relaxed);
+        }
         Ok(Scan {
+            reader,
             config,
+            _lock: lock,
             opened,
             resumed,
             manifest_path,
@@ -194,7 +266,9 @@ impl Scan {
     /// Must run inside a multi-threaded tokio runtime.
     pub async fn run(self, stop: impl Future<Output = ()>) -> Result<Outcome, ScanError> {
         let Scan {
+            reader,
             config,
+            _lock: lock,
             opened,
             manifest_path,
             scan_id,
@@ -219,13 +293,9 @@ impl Scan {
         };
         let writer = mailcensus_store::spawn(*writer)?;
         let engine = Engine::new(config.engine_config())?;
-        let reader = DomainReader::open(
-            &config.inputs,
-            ReaderOptions::default()
-                .format(config.format)
-                .depth(config.depth)
-                .shard(Some(config.shard)),
-        )?;
+        let Some(reader) = reader else {
+            return Err(ScanError::Panicked("the scan without its input"));
+        };
         let _ = shared.sources.set((reader.progress(), engine.clone()));
 
         let window = Arc::new(Window::new(first_seq, config.max_lag()));
@@ -233,17 +303,25 @@ impl Scan {
         let (domain_tx, domain_rx) = mpsc::channel::<(String, Tag)>(channel);
         let (result_tx, mut result_rx) = mpsc::channel(channel);
 
-        let feeder = {
+        // The feeder reports on a channel instead of being joined: a read that
+        // never returns (a FIFO with no writer, a stalled pipe) must not hold
+        // the scan once it is stopped; such a thread is left behind.
+        let (read_tx, read_rx) = tokio::sync::oneshot::channel::<ReadOutcome>();
+        {
             let shared = Arc::clone(&shared);
             let window = Arc::clone(&window);
             std::thread::Builder::new()
                 .name("mailcensus-feeder".into())
-                .spawn(move || feed(reader, first_seq, &window, &shared, &domain_tx))
+                .spawn(move || {
+                    let read = feed(reader, first_seq, &window, &shared, &domain_tx);
+                    drop(domain_tx);
+                    let _ = read_tx.send(read);
+                })
                 .map_err(|source| ScanError::Thread {
                     what: "input",
                     source,
-                })?
-        };
+                })?;
+        }
 
         let collector = {
             let shared = Arc::clone(&shared);
@@ -279,29 +357,81 @@ impl Scan {
         tokio::pin!(engine_task);
         tokio::pin!(stop);
         let mut interrupted = false;
+        let mut watchdog = Watchdog::new(config.silent_resolver_limit);
+        let mut silent_for = None;
+        // After a stop: when the domains in flight must be done by.
+        let mut drain_until: Option<Instant> = None;
+        let mut tick = tokio::time::interval(TICK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 () = &mut stop, if !interrupted => {
                     interrupted = true;
                     window.close();
+                    drain_until = Some(Instant::now() + config.drain_timeout);
                 }
                 joined = &mut engine_task => {
-                    joined.map_err(|_| ScanError::Panicked("engine task"))?;
+                    match joined {
+                        Ok(()) => {}
+                        // Aborted below, after a stop: not a failure.
+                        Err(err) if err.is_cancelled() => {}
+                        Err(_) => return Err(ScanError::Panicked("engine task")),
+                    }
                     break;
+                }
+                _ = tick.tick() => {
+                    let fed = shared.domains_fed.load(Ordering::SeqCst);
+                    let done = shared.domains_done.load(Ordering::SeqCst);
+                    let now = Instant::now();
+                    // Every upstream silent (issue 18 item 6): stop now, as
+                    // on a signal; what is in flight would only fail.
+                    if !interrupted && watchdog.observe(&engine.stats(), done < fed, now) {
+                        interrupted = true;
+                        silent_for = Some(watchdog.silent_for(now));
+                        window.close();
+                        drain_until = Some(now);
+                    }
+                    // The drain after a stop is bounded (issue 18 item 7):
+                    // with a dead resolver the domains in flight would wait
+                    // out every retry and the engine's outage patience. When
+                    // nothing is in flight any more (the feeder may be stuck
+                    // on a read), or the time is up, the engine is aborted:
+                    // its unfinished domains never reach the writer, which
+                    // keeps the contiguous prefix, so `--resume` asks them again.
+                    if let Some(until) = drain_until
+                        && (done >= fed || now >= until)
+                    {
+                        engine_task.abort();
+                    }
                 }
             }
         }
 
-        let read = feeder
-            .join()
-            .map_err(|_| ScanError::Panicked("input thread"))?;
-        let written = collector
-            .join()
+        // The engine is gone, so every result sender is dropped and the
+        // collector ends; the feeder ends too unless a read holds it.
+        let written = tokio::task::spawn_blocking(move || collector.join())
+            .await
+            .map_err(|_| ScanError::Panicked("collector thread"))?
             .map_err(|_| ScanError::Panicked("collector thread"))??;
-        let end = match read.error {
-            Some(err) => End::InputError(err),
-            None if interrupted => End::Interrupted,
-            None => End::Complete,
+        let read = match tokio::time::timeout(FEEDER_GRACE, read_rx).await {
+            Ok(Ok(read)) => read,
+            Ok(Err(_)) => return Err(ScanError::Panicked("input thread")),
+            // Stuck in a read after a stop: its counters are unknown.
+            Err(_) => ReadOutcome {
+                stats: ReadStats::default(),
+                issues: Vec::new(),
+                error: None,
+                digests: Vec::new(),
+            },
+        };
+        record_stream_digests(&manifest_path, &read.digests)?;
+        // The parts and the manifest are closed: another process may go on.
+        drop(lock);
+        let end = match (read.error, silent_for) {
+            (Some(err), _) => End::InputError(err),
+            (None, Some(silent_for)) => End::ResolversSilent { silent_for },
+            (None, None) if interrupted => End::Interrupted,
+            (None, None) => End::Complete,
         };
         Ok(Outcome {
             end,
@@ -352,12 +482,34 @@ fn feed(
         }
         shared.domains_fed.store(seq + 1, Ordering::Relaxed);
     }
-    shared.input_done.store(exhausted, Ordering::Relaxed);
+    shared.input_done.store(exhausted, Ordering::SeqCst);
     ReadOutcome {
         stats: reader.stats(),
         issues: reader.issues().to_vec(),
         error,
+        digests: reader.stream_digests(),
     }
+}
+
+/// A stream's size and hash are known once it has been read to its end:
+/// recorded in the manifest then (issue 18 item 2), under the shard's lock,
+/// after the writer's last update.
+fn record_stream_digests(
+    manifest_path: &std::path::Path,
+    digests: &[Option<StreamDigest>],
+) -> Result<(), ScanError> {
+    if digests.iter().all(Option::is_none) {
+        return Ok(());
+    }
+    let mut manifest = Manifest::load(manifest_path)?;
+    for (input, digest) in manifest.inputs.iter_mut().zip(digests) {
+        if let Some(digest) = digest {
+            input.size = digest.size;
+            input.fingerprint = mailcensus_store::stream_fingerprint(digest.xxh3);
+        }
+    }
+    manifest.write_atomic(manifest_path)?;
+    Ok(())
 }
 
 /// The `suffix` column: the zone's origin for zone input; for a list, the
@@ -413,16 +565,23 @@ fn collect(
         }
         window.advance(reorder.watermark());
     }
-    if reorder.pending() > 0 {
+    // After a stop whose drain was cut short, results past a domain that
+    // never came back are dropped: the parts cover a contiguous prefix and
+    // a resume asks the rest again. Without a stop a gap is a bug.
+    if reorder.pending() > 0 && !window.is_closed() {
         return Err(ScanError::Gap {
             pending: reorder.pending(),
             watermark: reorder.watermark(),
         });
     }
-    // A closed window before the input ended means the scan was stopped.
-    if window.is_closed() {
-        Ok(writer.stop()?)
-    } else {
+    // Complete only when the feeder read every input to its end and the
+    // scan was not stopped: an input that failed half-way (a truncated
+    // `.gz`, issue 18 item 1) leaves the run incomplete, so `--resume`
+    // continues it instead of calling it done. The feeder stores the flag
+    // before it drops its sender, which ends the engine and then this loop.
+    if shared.input_done.load(Ordering::SeqCst) && !window.is_closed() {
         Ok(writer.finish()?)
+    } else {
+        Ok(writer.stop()?)
     }
 }

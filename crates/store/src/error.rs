@@ -57,6 +57,17 @@ pub enum StoreError {
         /// The existing manifest.
         path: PathBuf,
     },
+    /// Another process holds this shard's lock (see [`crate::RunLock`]).
+    #[error(
+        "another scan is writing this shard: {} is locked by {holder} (one process per shard and scan date; wait for it, or stop it first)",
+        path.display()
+    )]
+    Locked {
+        /// The lock file.
+        path: PathBuf,
+        /// What the holder wrote: its PID, host and start time.
+        holder: String,
+    },
     /// `--resume` found no manifest to continue.
     #[error("nothing to resume: no manifest at {}", path.display())]
     NoManifest {

@@ -35,6 +35,7 @@
 mod error;
 mod handle;
 pub mod layout;
+mod lock;
 mod manifest;
 mod row;
 pub mod sample;
@@ -51,8 +52,10 @@ pub use handle::{WriterHandle, spawn};
 pub use layout::{
     manifest_file_name, manifest_path, part_file_name, part_temp_name, partition_dir,
 };
+pub use lock::{RunLock, lock_file_name};
 pub use manifest::{
-    InputFile, MANIFEST_FORMAT, Manifest, PartInfo, Shard, fingerprint, unfinished_runs,
+    InputFile, MANIFEST_FORMAT, Manifest, PartInfo, STREAM_UNREAD, Shard, fingerprint,
+    stream_fingerprint, unfinished_runs,
 };
 pub use row::{BatchBuilder, Counts, Row};
 pub use schema::{SCHEMA_VERSION, schema};

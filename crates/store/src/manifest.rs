@@ -55,11 +55,43 @@ impl std::fmt::Display for Shard {
 pub struct InputFile {
     /// The path as given on the command line.
     pub path: String,
-    /// Size in bytes.
+    /// Size in bytes (of a stream: read so far, once read to its end).
     pub size: u64,
-    /// A content fingerprint; resume compares it, so a changed input is refused.
+    /// A content fingerprint; resume compares it, so a changed input is
+    /// refused. For a stream (see [`InputFile::streamed`]): [`STREAM_UNREAD`]
+    /// until the scan has read it to its end, then `xxh3-stream:<hex>` of
+    /// every byte (see [`stream_fingerprint`]).
     pub fingerprint: String,
 }
+
+/// The fingerprint of a stream not yet read to its end.
+pub const STREAM_UNREAD: &str = "unknown until read";
+
+impl InputFile {
+    /// Stdin, a pipe, a FIFO or another file that cannot be read twice: it
+    /// cannot be fingerprinted before it is read, so a resume cannot verify
+    /// that it is the same input. Told by the fingerprint's form, so the
+    /// manifest format is unchanged.
+    pub fn streamed(&self) -> bool {
+        self.fingerprint == STREAM_UNREAD || self.fingerprint.starts_with(STREAM_PREFIX)
+    }
+
+    /// Whether a resume may take `now` for the input this record describes:
+    /// the same size and fingerprint, or either one a stream, which cannot
+    /// be verified before it is read (the caller says so to the user).
+    pub fn same_content(&self, now: &InputFile) -> bool {
+        self.streamed()
+            || now.streamed()
+            || (self.size == now.size && self.fingerprint == now.fingerprint)
+    }
+}
+
+/// The fingerprint of a stream read to its end: the XXH3-64 of all its bytes.
+pub fn stream_fingerprint(xxh3: u64) -> String {
+    format!("{STREAM_PREFIX}{xxh3:016x}")
+}
+
+const STREAM_PREFIX: &str = "xxh3-stream:";
 
 /// A complete part.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -190,7 +222,25 @@ const EDGE: u64 = 1 << 20;
 /// size, its first MiB and its last MiB (the whole file when it is smaller
 /// than 2 MiB). Reads at most 2 MiB whatever the file's size; a zone dump that
 /// was regenerated changes its serial near the top and its size.
+///
+/// `-` (stdin) and anything that is not a regular file (a pipe, a FIFO,
+/// `/dev/stdin` on a pipe, a process substitution) is not opened at all:
+/// reading it here would consume what the scan must read (and a FIFO with
+/// no writer would block). It is recorded with
+/// [`STREAM_UNREAD`] (so [`InputFile::streamed`]), and its hash and size are recorded once the scan has
+/// read it to its end.
 pub fn fingerprint(path: &Path) -> Result<InputFile> {
+    let regular = path.as_os_str() != "-"
+        && fs::metadata(path)
+            .map_err(io("cannot open input", path))?
+            .is_file();
+    if !regular {
+        return Ok(InputFile {
+            path: path.to_string_lossy().into_owned(),
+            size: 0,
+            fingerprint: STREAM_UNREAD.to_owned(),
+        });
+    }
     let mut file = File::open(path).map_err(io("cannot open input", path))?;
     let size = file
         .metadata()

@@ -336,7 +336,7 @@ impl DatasetWriter {
                 .inputs
                 .iter()
                 .zip(&config.inputs)
-                .all(|(a, b)| a.size == b.size && a.fingerprint == b.fingerprint);
+                .all(|(a, b)| a.same_content(b));
         if !same_inputs {
             let show = |inputs: &[crate::InputFile]| {
                 inputs

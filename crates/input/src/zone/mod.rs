@@ -17,9 +17,15 @@
 //!
 //! A domain is emitted when its run of consecutive same-owner records ends
 //! (dumps sort by owner, so NS, DS and the like sit together). A later,
-//! non-adjacent run of NS records for the same owner cannot be merged without
-//! keeping every domain in memory; it is emitted again and the reader's dedupe
-//! counts it as a duplicate (its NS hosts are not merged).
+//! non-adjacent run of NS records for the same owner is emitted again; the
+//! reader's dedupe drops it, and its NS hosts are merged into the first
+//! occurrence by the reader's first pass over a file
+//! ([`DomainReader::prepare`](crate::DomainReader::prepare)).
+//!
+//! `$INCLUDE` is refused with an error naming the file and line, not
+//! followed: a dump never needs it, and following paths named in downloaded
+//! data is a risk. In a file the first pass meets it before any domain is
+//! yielded, so a scan is refused before it starts.
 //!
 //! Modules, each importing only those above it: [`names`] (domain names as
 //! labels, RFC 1035 §5.1 name syntax), [`lexer`] (byte classes, the record

@@ -61,6 +61,7 @@ impl Name {
         let mut out = String::with_capacity(len);
         let mut ldh = true;
         let mut dash_dash = false;
+        let mut edge_hyphen = false;
         let mut prev = 0u8;
         let mut next_len = 0usize;
         for (i, &b) in self.wire.iter().enumerate() {
@@ -69,12 +70,15 @@ impl Name {
             let c = if is_len { b'.' } else { b };
             ldh &= LDH_OR_DOT[usize::from(c)] & (c != b'.' || is_len);
             dash_dash |= (prev == b'-') & (c == b'-');
+            edge_hyphen |= ((prev == b'.') & (c == b'-')) | ((prev == b'-') & (c == b'.'));
             prev = c;
             if i > 0 {
                 out.push(char::from(c));
             }
         }
-        if !ldh {
+        // A label starting or ending with a hyphen, or an all-digit last
+        // label, is refused by normalisation: leave it to that path.
+        if !ldh || edge_hyphen || prev == b'-' || numeric_tld(out.as_bytes()) {
             return None;
         }
         if dash_dash && out.split('.').any(|label| label.starts_with("xn--")) {
@@ -243,16 +247,21 @@ pub(super) fn plain_absolute_host(tok: &[u8]) -> Option<String> {
     let mut ldh = true;
     let mut empty_label = false;
     let mut dash_dash = false;
+    let mut edge_hyphen = false;
     // As if a dot came before the first label, so a leading dot is empty.
     let mut prev = b'.';
     for &b in body {
         ldh &= LDH_OR_DOT[usize::from(b)];
         empty_label |= (prev == b'.') & (b == b'.');
         dash_dash |= (prev == b'-') & (b == b'-');
+        edge_hyphen |= ((prev == b'.') & (b == b'-')) | ((prev == b'-') & (b == b'.'));
         prev = b;
     }
     empty_label |= prev == b'.';
-    if !ldh || empty_label {
+    edge_hyphen |= prev == b'-';
+    // What normalisation refuses (hyphen at a label's edge, an all-digit
+    // last label) takes the general path, which reports it.
+    if !ldh || empty_label || edge_hyphen || numeric_tld(body) {
         return None;
     }
     // A label over 63 octets needs a name over 63 octets, and an `xn--`
@@ -265,6 +274,13 @@ pub(super) fn plain_absolute_host(tok: &[u8]) -> Option<String> {
         return None;
     }
     Some(ascii_string(body))
+}
+
+/// Whether the last label of `name` (no trailing dot) is all digits.
+fn numeric_tld(name: &[u8]) -> bool {
+    name.rsplit(|&b| b == b'.')
+        .next()
+        .is_some_and(|tld| tld.iter().all(u8::is_ascii_digit))
 }
 
 /// `bytes`, all ASCII (checked by the caller), as a `String`. Pushing

@@ -98,46 +98,81 @@ impl ZoneParser {
     /// Physical lines are appended to `rec` as they are (one copy, by
     /// `read_until`) and tokens are byte ranges into it: escapes and quotes
     /// stay inside their token, so nothing is copied byte by byte.
+    ///
+    /// A broken record is dropped whole and every one of its lines is counted
+    /// as malformed, reported as one issue naming the line span. While a `(`
+    /// is open, a line that starts a record (see [`starts_record`]) means the
+    /// `(` was stray (issue 18 item 4): the record so far is dropped and the
+    /// line is read as the next record, so a stray `(` or binary junk costs
+    /// only its own record, not the lines after it.
     fn next_record(
         &mut self,
         r: &mut dyn BufRead,
         ctx: &mut Ctx,
         toks: &mut Vec<(u32, u32)>,
     ) -> io::Result<Option<(u64, bool)>> {
+        // A line read past a broken record and kept for the next one: it is
+        // already in `rec` (alone) and counted.
+        let mut carried = false;
         // A loop, not recursion, restarts after a malformed line: a file of
         // millions of bad lines must not grow the stack.
         'record: loop {
-            self.rec.clear();
+            if !carried {
+                self.rec.clear();
+            }
             toks.clear();
             let mut depth = 0u32;
             let mut first_line = 0u64;
             let mut blank_owner = false;
             let mut started = false;
             loop {
-                let line_start = self.rec.len();
-                let got = (&mut *r).take(MAX_LINE).read_until(b'\n', &mut self.rec)?;
-                if got as u64 == MAX_LINE && self.rec.last() != Some(&b'\n') {
-                    // Bounded memory whatever the input: skip the rest of an
-                    // absurdly long line instead of buffering it.
+                let line_start;
+                if carried {
+                    carried = false;
+                    line_start = 0;
+                } else {
+                    line_start = self.rec.len();
+                    let got = (&mut *r).take(MAX_LINE).read_until(b'\n', &mut self.rec)?;
+                    if got as u64 == MAX_LINE && self.rec.last() != Some(&b'\n') {
+                        // Bounded memory whatever the input: skip the rest of an
+                        // absurdly long line instead of buffering it.
+                        self.line_no += 1;
+                        ctx.stats.lines += 1;
+                        let from = if started { first_line } else { self.line_no };
+                        ctx.malformed_span(from, self.line_no, "line longer than 64 KiB");
+                        skip_line(r)?;
+                        continue 'record;
+                    }
+                    if got == 0 {
+                        if depth > 0 {
+                            ctx.malformed_span(
+                                first_line,
+                                self.line_no,
+                                "unbalanced '(' at end of input",
+                            );
+                            toks.clear();
+                        }
+                        return Ok(if toks.is_empty() {
+                            None
+                        } else {
+                            Some((first_line, blank_owner))
+                        });
+                    }
                     self.line_no += 1;
                     ctx.stats.lines += 1;
-                    ctx.malformed(self.line_no, "line longer than 64 KiB");
-                    skip_line(r)?;
-                    continue 'record;
-                }
-                if got == 0 {
-                    if depth > 0 {
-                        ctx.malformed(first_line, "unbalanced '(' at end of input");
-                        toks.clear();
+                    if started && depth > 0 && starts_record(&self.rec[line_start..]) {
+                        // RFC 1035 §5.1: parentheses group the lines of one
+                        // record; a new owner in column 1 cannot belong to it.
+                        ctx.malformed_span(
+                            first_line,
+                            self.line_no - 1,
+                            "unbalanced '(' (the record is dropped; reading resumes at the next record)",
+                        );
+                        self.rec.drain(..line_start);
+                        carried = true;
+                        continue 'record;
                     }
-                    return Ok(if toks.is_empty() {
-                        None
-                    } else {
-                        Some((first_line, blank_owner))
-                    });
                 }
-                self.line_no += 1;
-                ctx.stats.lines += 1;
                 if !started {
                     first_line = self.line_no;
                     blank_owner = matches!(self.rec.get(line_start), Some(b' ' | b'\t'));
@@ -162,7 +197,7 @@ impl ZoneParser {
                         }
                         CLOSE => {
                             if depth == 0 {
-                                ctx.malformed(self.line_no, "unbalanced ')'");
+                                ctx.malformed_span(first_line, self.line_no, "unbalanced ')'");
                                 continue 'record;
                             }
                             depth -= 1;
@@ -224,8 +259,9 @@ impl ZoneParser {
                     }
                 }
                 if in_quote {
-                    ctx.malformed(self.line_no, "unterminated quoted string");
-                    self.discard_rest(r, ctx, depth)?;
+                    let last = self.discard_rest(r, ctx, depth)?;
+                    ctx.malformed_span(first_line, last, "unterminated quoted string");
+                    carried = !self.rec.is_empty();
                     continue 'record;
                 }
                 if !toks.is_empty() || depth > 0 {
@@ -238,34 +274,47 @@ impl ZoneParser {
                     // A blank or comment-only line: drop it from `rec`.
                     self.rec.truncate(line_start);
                 } else if self.line_no - first_line >= MAX_RECORD_LINES {
-                    ctx.malformed(first_line, "record spans too many lines (unbalanced '(')");
+                    ctx.malformed_span(
+                        first_line,
+                        self.line_no,
+                        "record spans too many lines (unbalanced '(')",
+                    );
                     continue 'record;
                 }
             }
         }
     }
 
-    /// After a malformed line inside parentheses, skips to the closing one so
-    /// the continuation lines are not misread as records.
+    /// After an unterminated quote inside parentheses, skips to the closing
+    /// one so the continuation lines are not misread as records, but stops
+    /// at a line that starts a record: that line is left alone in `rec`
+    /// for the caller to read (`rec` is empty otherwise). Returns the last
+    /// line that belongs to the broken record.
     fn discard_rest(
         &mut self,
         r: &mut dyn BufRead,
         ctx: &mut Ctx,
         mut depth: u32,
-    ) -> io::Result<()> {
+    ) -> io::Result<u64> {
+        self.rec.clear();
         let mut lines = 0;
         while depth > 0 && lines < MAX_RECORD_LINES {
             self.line.clear();
             let got = (&mut *r).take(MAX_LINE).read_until(b'\n', &mut self.line)?;
             if got == 0 {
-                return Ok(());
+                break;
             }
-            if self.line.last() != Some(&b'\n') {
+            let whole = self.line.last() == Some(&b'\n');
+            if !whole {
                 skip_line(r)?;
             }
             lines += 1;
             self.line_no += 1;
             ctx.stats.lines += 1;
+            if whole && starts_record(&self.line) {
+                self.rec.extend_from_slice(&self.line);
+                return Ok(self.line_no - 1);
+            }
             for &b in &self.line {
                 match b {
                     b'(' => depth += 1,
@@ -274,7 +323,7 @@ impl ZoneParser {
                 }
             }
         }
-        Ok(())
+        Ok(self.line_no)
     }
 
     /// Reads records until a delegation's run ends; `None` at end of input.
@@ -631,4 +680,45 @@ impl ZoneError {
             },
         }
     }
+}
+
+/// Whether a physical line starts a record of its own (RFC 1035 §5.1): an
+/// owner in column 1, then an optional TTL and class (either order), then a
+/// record type followed by data or a `(`; or a `$` directive. Lines inside a
+/// multi-line record are indented, or hold rdata (numbers, base64, names)
+/// that does not take this shape, so the test is safe to make inside
+/// parentheses, where it marks an earlier `(` as stray.
+pub(super) fn starts_record(line: &[u8]) -> bool {
+    if line.first().is_none_or(|b| b.is_ascii_whitespace()) {
+        return false;
+    }
+    let line = match line.iter().position(|&b| b == b';') {
+        Some(p) => &line[..p],
+        None => line,
+    };
+    let mut fields = line
+        .split(|b| b.is_ascii_whitespace())
+        .filter(|f| !f.is_empty());
+    let Some(owner) = fields.next() else {
+        return false;
+    };
+    if owner.first() == Some(&b'$') {
+        return [&b"$ORIGIN"[..], b"$TTL", b"$INCLUDE", b"$GENERATE"]
+            .iter()
+            .any(|d| d.eq_ignore_ascii_case(owner));
+    }
+    if owner.iter().any(|&b| b == b'(' || b == b')' || b == b'"') {
+        return false;
+    }
+    let (mut ttl, mut class) = (false, false);
+    for field in fields.by_ref() {
+        if !ttl && is_ttl(field) {
+            ttl = true;
+        } else if !class && is_class(field) {
+            class = true;
+        } else {
+            return is_type(field) && fields.next().is_some();
+        }
+    }
+    false
 }
