@@ -8,7 +8,9 @@ use std::fs::File;
 use std::path::Path;
 use std::process::Command;
 
-use mailcensus_store::{DatasetWriter, RunConfig, Shard, sample, spawn};
+use mailcensus_store::{
+    DatasetWriter, RunConfig, Shard, part_file_name, partition_dir, sample, spawn,
+};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::{BrotliLevel, Compression, GzipLevel};
@@ -16,13 +18,14 @@ use parquet::file::properties::WriterProperties;
 
 const ROWS: u64 = 50;
 
-/// A part written by the store (zstd), rewritten with `codec` into `dir`.
+/// A part written by the store (zstd), rewritten with `codec` into `dir`
+/// under the same contract name (as a user rewriting a dataset in place does).
 fn rewrite(part: &Path, codec: Compression, dir: &Path) {
     let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(part).unwrap()).unwrap();
     let schema = reader.schema().clone();
-    let partition = dir.join("scan_date=2026-11-23");
+    let partition = partition_dir(dir, "2026-11-23");
     std::fs::create_dir_all(&partition).unwrap();
-    let out = File::create(partition.join("part-0.parquet")).unwrap();
+    let out = File::create(partition.join(part_file_name(Shard::SINGLE, 0))).unwrap();
     let props = WriterProperties::builder().set_compression(codec).build();
     let mut writer = ArrowWriter::try_new(out, schema, Some(props)).unwrap();
     for batch in reader.build().unwrap() {
