@@ -15,8 +15,39 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::error::{Result, io};
-use crate::manifest::Shard;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Result, StoreError, io};
+
+/// One shard of a run: `index` of `count`, zero-based.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    /// Zero-based shard index.
+    pub index: u32,
+    /// Number of shards, at least 1.
+    pub count: u32,
+}
+
+impl Shard {
+    /// The only shard of an unsharded run.
+    pub const SINGLE: Shard = Shard { index: 0, count: 1 };
+
+    pub(crate) fn validate(self) -> Result<()> {
+        if self.count == 0 || self.index >= self.count {
+            return Err(StoreError::Config(format!(
+                "shard {}/{} is out of range",
+                self.index, self.count
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
 
 /// The layout in one line, for messages that tell a user what was expected.
 pub const PATTERN: &str = "scan_date=YYYY-MM-DD/part-<shard>-<part>.parquet";

@@ -50,12 +50,12 @@ pub use mailcensus_posture as posture;
 pub use error::{BoxError, Result, StoreError, cause, chain_text};
 pub use handle::{WriterHandle, spawn};
 pub use layout::{
-    manifest_file_name, manifest_path, part_file_name, part_temp_name, partition_dir,
+    Shard, manifest_file_name, manifest_path, part_file_name, part_temp_name, partition_dir,
 };
 pub use lock::{RunLock, lock_file_name};
 pub use manifest::{
-    InputFile, MANIFEST_FORMAT, Manifest, PartInfo, STREAM_UNREAD, Shard, fingerprint,
-    stream_fingerprint, unfinished_runs,
+    InputFile, MANIFEST_FORMAT, Manifest, PartInfo, STREAM_UNREAD, fingerprint, stream_fingerprint,
+    unfinished_runs,
 };
 pub use row::{BatchBuilder, Counts, Row};
 pub use schema::{SCHEMA_VERSION, schema};

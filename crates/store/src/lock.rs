@@ -21,8 +21,8 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Result, StoreError, io};
+use crate::layout::Shard;
 use crate::layout::partition_dir;
-use crate::manifest::Shard;
 
 /// `_manifest-<shard>.lock`, beside `_manifest-<shard>.json`.
 pub fn lock_file_name(shard: Shard) -> String {

@@ -14,41 +14,11 @@ use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::Xxh3;
 
 use crate::error::{Result, StoreError, io};
-use crate::layout::{manifest_file_name, partition_date, temp_name};
+use crate::layout::{Shard, manifest_file_name, partition_date, temp_name};
 use crate::row::Counts;
 
 /// The `format` field of every manifest.
 pub const MANIFEST_FORMAT: &str = "mailcensus-manifest/1";
-
-/// One shard of a run: `index` of `count`, zero-based.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Shard {
-    /// Zero-based shard index.
-    pub index: u32,
-    /// Number of shards, at least 1.
-    pub count: u32,
-}
-
-impl Shard {
-    /// The only shard of an unsharded run.
-    pub const SINGLE: Shard = Shard { index: 0, count: 1 };
-
-    pub(crate) fn validate(self) -> Result<()> {
-        if self.count == 0 || self.index >= self.count {
-            return Err(StoreError::Config(format!(
-                "shard {}/{} is out of range",
-                self.index, self.count
-            )));
-        }
-        Ok(())
-    }
-}
-
-impl std::fmt::Display for Shard {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}", self.index, self.count)
-    }
-}
 
 /// An input file of the run, identified cheaply (see [`fingerprint`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

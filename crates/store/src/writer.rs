@@ -11,11 +11,12 @@ use parquet::file::properties::WriterProperties;
 use parquet::schema::types::ColumnPath;
 
 use crate::error::{Result, StoreError, chain_text, io, parquet};
+use crate::layout::Shard;
 use crate::layout::{
     manifest_file_name, manifest_path, parse_part_file_name, parse_part_temp_name, part_file_name,
     part_temp_name, partition_dir, temp_name,
 };
-use crate::manifest::{MANIFEST_FORMAT, Manifest, PartInfo, Shard, now_rfc3339, sync_dir};
+use crate::manifest::{MANIFEST_FORMAT, Manifest, PartInfo, now_rfc3339, sync_dir};
 use crate::row::{BatchBuilder, Counts, PartCounts, Row, count_row, merge_counts};
 use crate::schema::{COLUMNS, SCHEMA_VERSION, meta, schema};
 
