@@ -1,7 +1,7 @@
 //! DMARC findings: selection, the record as receivers read it, and the
 //! policy they apply (the posture's `dmarc_p`).
 
-use super::{Code, Finding, failed, plural};
+use super::{Code, Finding, failed, plural, quote};
 use crate::dmarc::{self, Policy};
 use crate::domain::{DomainEvidence, Posture};
 use crate::evidence::{Lookup, TxtRecord};
@@ -68,7 +68,7 @@ pub(super) fn findings(evidence: &DomainEvidence, posture: &Posture, out: &mut V
             } else {
                 // RFC 7489 §6.6.3: records that do not start with `v=DMARC1`
                 // are discarded.
-                let quoted: Vec<String> = texts.iter().map(|t| format!("\"{t}\"")).collect();
+                let quoted: Vec<String> = texts.iter().map(|t| quote(t)).collect();
                 out.push(
                     Finding::new(
                         Code::DmarcLookalike,
@@ -234,7 +234,7 @@ pub(super) fn findings(evidence: &DomainEvidence, posture: &Posture, out: &mut V
                 "The record uses {}, which RFC 9989 removed.",
                 removed.join(", ")
             ),
-            "Receivers that follow RFC 9989 ignore them; nothing breaks.",
+            "Receivers that follow RFC 9989 ignore such tags; nothing breaks.",
         ));
     }
 }

@@ -1,7 +1,7 @@
 //! MX findings, and the domain that sends no mail but is not protected like
 //! a parked one.
 
-use super::{Code, Finding, failed};
+use super::{Code, Finding, failed, quote};
 use crate::domain::{DomainEvidence, Posture, dmarc_rejects, spf_rejects_all};
 use crate::evidence::Lookup;
 use crate::mx::MxStatus;
@@ -80,7 +80,7 @@ fn not_parked(evidence: &DomainEvidence, posture: &Posture, out: &mut Vec<Findin
         && !spf_rejects_all(posture)
     {
         missing.push(match &spf.record {
-            Some(record) => format!("its SPF record is \"{record}\", not `v=spf1 -all`"),
+            Some(record) => format!("its SPF record is {}, not `v=spf1 -all`", quote(record)),
             None => "it publishes no SPF record `v=spf1 -all`".to_owned(),
         });
     }

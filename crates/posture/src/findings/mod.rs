@@ -340,14 +340,37 @@ pub fn findings(evidence: &DomainEvidence, posture: &Posture) -> Vec<Finding> {
             );
             return out;
         }
-        Resolution::Error => out.push(
-            Finding::new(
-                Code::DomainUnresolved,
-                format!("No query for {} could be answered: every probe failed.", evidence.domain),
-                "Its name servers may be down, lame or unreachable from the resolver, or the resolver itself failed; nothing below is known, and nothing is reported missing.",
-            )
-            .fix("Check the delegation and that every name server answers for the zone; then run the check again."),
-        ),
+        Resolution::Error => {
+            let bogus = posture
+                .dnssec
+                .as_ref()
+                .is_some_and(|d| d.status == crate::dnssec::DnssecStatus::Bogus);
+            let why = if bogus {
+                "Its DNSSEC chain of trust is broken (see DNSSEC), so validating resolvers refuse \
+                 every answer from its zone: to them the domain has no mail setup at all. What \
+                 it publishes is unknown here, and nothing is reported missing."
+            } else {
+                "Its name servers may be down, lame or unreachable from the resolver, or the \
+                 resolver itself failed; nothing below is known, and nothing is reported missing."
+            };
+            let fix = if bogus {
+                "Repair DNSSEC first (see DNSSEC); then run the check again."
+            } else {
+                "Check the delegation and that every name server answers for the zone; then run \
+                 the check again."
+            };
+            out.push(
+                Finding::new(
+                    Code::DomainUnresolved,
+                    format!(
+                        "No query for {} could be answered: every probe failed.",
+                        evidence.domain
+                    ),
+                    why,
+                )
+                .fix(fix),
+            );
+        }
         Resolution::Ok => {}
     }
     mail::mx(evidence, posture, &mut out);
@@ -371,6 +394,22 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     } else {
         format!("{n} {many}")
     }
+}
+
+/// Longest excerpt of a published record a message quotes, in characters:
+/// a message stays a sentence whatever was published (the full record is in
+/// the row).
+const QUOTE_CHARS: usize = 100;
+
+/// A published text as a message quotes it: in double quotes, cut after
+/// [`QUOTE_CHARS`] characters with `…`. Not escaped: whoever prints the
+/// message escapes it for its medium.
+fn quote(text: &str) -> String {
+    let mut cut: String = text.chars().take(QUOTE_CHARS).collect();
+    if cut.len() < text.len() {
+        cut.push('…');
+    }
+    format!("\"{cut}\"")
 }
 
 /// How a failed query is named in a finding: "could not be obtained (timeout)".

@@ -10,7 +10,7 @@
 //! depends on the sender (macros). Verdicts and thresholds stay the
 //! posture's: the tree only says where the lookups come from.
 
-use super::{Code, Finding, failed, plural};
+use super::{Code, Finding, failed, plural, quote};
 use crate::domain::{DomainEvidence, Posture};
 use crate::evidence::{Failure, Lookup, Outcome};
 use crate::mx::MxStatus;
@@ -360,7 +360,7 @@ fn absent(evidence: &DomainEvidence, lookalikes: bool, no_mail: bool, out: &mut 
                     .is_some_and(|start| start.eq_ignore_ascii_case("v=spf"))
             })
             .collect();
-        let quoted: Vec<String> = texts.iter().map(|t| format!("\"{t}\"")).collect();
+        let quoted: Vec<String> = texts.iter().map(|t| quote(t)).collect();
         out.push(
             Finding::new(
                 Code::SpfLookalike,
@@ -474,26 +474,22 @@ fn invalid(evidence: &DomainEvidence, posture: &Posture, out: &mut Vec<Finding>)
             ),
         );
     }
-    if spf.void_lookups.is_some_and(|n| n > spf::MAX_VOID_LOOKUPS) {
-        let voids: Vec<String> = tree
-            .as_ref()
-            .map(|(_, voids)| {
-                voids
-                    .iter()
-                    .map(|v| format!("{} ({}: {})", v.term, v.query, v.outcome.label()))
-                    .collect()
-            })
-            .unwrap_or_default();
+    if let Some(counted) = spf.void_lookups.filter(|n| *n > spf::MAX_VOID_LOOKUPS) {
+        let listed: &[VoidLookup] = tree.as_ref().map_or(&[], |(_, voids)| voids);
+        let voids: Vec<String> = listed
+            .iter()
+            .map(|v| format!("{} ({}: {})", v.term, v.query, v.outcome.label()))
+            .collect();
+        // The column stops counting at the lookup limit; the tree walks on.
+        let n = listed
+            .len()
+            .max(usize::try_from(counted).unwrap_or_default());
         out.push(
             Finding::new(
                 Code::SpfVoidLimit,
                 format!(
                     "The record makes {}, more than the {} allowed: {}.",
-                    plural(
-                        spf.void_lookups.unwrap_or_default() as usize,
-                        "void lookup",
-                        "void lookups"
-                    ),
+                    plural(n, "void lookup", "void lookups"),
                     spf::MAX_VOID_LOOKUPS,
                     voids.join("; ")
                 ),
