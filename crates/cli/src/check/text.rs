@@ -9,14 +9,15 @@
 
 use std::fmt::Write as _;
 
-use mailcensus_posture::bimi::BimiStatus;
+use mailcensus_posture::bimi::{self, BimiStatus};
 use mailcensus_posture::dkim::{self, DkimStatus};
 use mailcensus_posture::dnssec::DnssecStatus;
 use mailcensus_posture::findings::{self, BranchState, Finding, Protocol, Severity, SpfBranch};
 use mailcensus_posture::mx::MxStatus;
 use mailcensus_posture::spf::Selection;
 use mailcensus_posture::{
-    DomainEvidence, Lookup, Outcome, Posture, Resolution, Status, TlsaRecord, TxtRecord, dmarc, spf,
+    DomainEvidence, Lookup, Outcome, Posture, Resolution, Status, TlsaRecord, TxtRecord, dmarc,
+    mta_sts, spf, tlsrpt,
 };
 
 use super::escape::{MAX_SHOWN, escape, escape_cut};
@@ -231,6 +232,7 @@ pub fn render(
         posture.mta_sts.map(|s| s.label()),
         &format!("_mta-sts.{}", evidence.domain),
         evidence.mta_sts.as_ref(),
+        ("v=STSv1", mta_sts::is_candidate),
     );
     out.findings(found, Protocol::MtaSts);
     policy_txt(
@@ -239,6 +241,7 @@ pub fn render(
         posture.tlsrpt.map(|s| s.label()),
         &format!("_smtp._tls.{}", evidence.domain),
         evidence.tlsrpt.as_ref(),
+        ("v=TLSRPTv1", tlsrpt::is_candidate),
     );
     out.findings(found, Protocol::Tlsrpt);
     bimi(&mut out, evidence, posture);
@@ -632,6 +635,7 @@ fn policy_txt(
     status: Option<&str>,
     name: &str,
     lookup: Option<&Lookup<TxtRecord>>,
+    version: Version,
 ) {
     let note = if status == Some("error") {
         "could not be determined"
@@ -639,15 +643,26 @@ fn policy_txt(
         ""
     };
     out.section(label, status, note);
-    txt_records(out, name, lookup);
+    txt_records(out, name, lookup, version);
 }
 
-fn txt_records(out: &mut Out, name: &str, lookup: Option<&Lookup<TxtRecord>>) {
+/// A protocol's version tag and the selection that keeps its records
+/// (RFC 8461 §3.1, RFC 8460 §3, BIMI §4.2): other TXT records at the name
+/// are shown as discarded.
+type Version = (&'static str, fn(&str) -> bool);
+
+fn txt_records(out: &mut Out, name: &str, lookup: Option<&Lookup<TxtRecord>>, version: Version) {
     let name = escape(name);
+    let (tag, is_candidate) = version;
     match lookup {
         Some(Lookup::Records(records)) => {
             for record in records.iter().take(MAX_RECORDS) {
-                out.detail(format!("{name}: {}", quoted(&record.joined())));
+                let text = record.joined();
+                if is_candidate(&text) {
+                    out.detail(format!("{name}: {}", quoted(&text)));
+                } else {
+                    out.detail(format!("{name}: discarded (not {tag}): {}", quoted(&text)));
+                }
             }
         }
         Some(other) => out.detail(format!("TXT {name}: {}", negative(other.outcome()))),
@@ -667,6 +682,7 @@ fn bimi(out: &mut Out, evidence: &DomainEvidence, posture: &Posture) {
         out,
         &format!("default._bimi.{}", evidence.domain),
         evidence.bimi.as_ref(),
+        ("v=BIMI1", bimi::is_candidate),
     );
     if let Some(b) = b {
         if let Some(logo) = &b.logo {
