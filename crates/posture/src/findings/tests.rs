@@ -700,3 +700,24 @@ fn codes_are_unique_snake_case_and_cite_a_section() {
         assert!(code.rfc().contains('§'), "{label}: {}", code.rfc());
     }
 }
+
+/// A message quotes at most 100 characters of a published record: a 4 kB
+/// look-alike leaves a sentence, not the record (the row keeps it whole).
+#[test]
+fn messages_quote_records_cut_short() {
+    let mut evidence = base();
+    let long = format!("v=DMARC2; {}", "x".repeat(4000));
+    evidence.dmarc = Some(txt(&[&long]));
+    let found = run(&evidence);
+    let lookalike = found
+        .iter()
+        .find(|f| f.code == Code::DmarcLookalike)
+        .unwrap();
+    assert!(
+        lookalike.message.contains("\"v=DMARC2; xxx"),
+        "{}",
+        lookalike.message
+    );
+    assert!(lookalike.message.contains("x…\""), "{}", lookalike.message);
+    assert!(lookalike.message.len() < 300, "{}", lookalike.message.len());
+}
