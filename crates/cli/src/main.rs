@@ -12,6 +12,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
+mod check;
 mod domains;
 mod limits;
 mod progress;
@@ -39,6 +40,9 @@ enum Command {
     Scan(scan::Args),
     /// Adoption report (Markdown, HTML, CSV, JSON) from scan Parquet.
     Report(report::Args),
+    /// One domain's posture, explained: the scan's verdicts, the records,
+    /// and what to change (exit 1 when a probe ended in error, 2 on usage).
+    Check(check::Args),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +53,7 @@ fn main() -> ExitCode {
         Command::Domains(args) => domains::run(args),
         Command::Scan(args) => scan::run(args, matches.subcommand_matches("scan")),
         Command::Report(args) => report::run(args),
+        Command::Check(args) => check::run(args, matches.subcommand_matches("check")),
     };
     match result {
         Ok(code) => code,

@@ -213,23 +213,31 @@ fn is_parked(posture: &Posture) -> bool {
         .mx
         .as_ref()
         .is_some_and(|mx| mx.status == mx::MxStatus::NullMx);
-    // `v=spf1 -all` and nothing else; the terms may be separated by several
-    // spaces (RFC 7208 §4.6.1 `1*SP`) and `v=spf1` is case-insensitive (§4.5).
-    let spf_rejects_all = posture.spf.as_ref().is_some_and(|spf| {
+    null_mx && spf_rejects_all(posture) && dmarc_rejects(posture)
+}
+
+/// The SPF half of [`is_parked`] (also asked by the findings): `v=spf1 -all`
+/// and nothing else; the terms may be separated by several spaces (RFC 7208
+/// §4.6.1 `1*SP`) and `v=spf1` is case-insensitive (§4.5).
+pub(crate) fn spf_rejects_all(posture: &Posture) -> bool {
+    posture.spf.as_ref().is_some_and(|spf| {
         spf.status == Status::Valid
             && spf.record.as_deref().is_some_and(|record| {
                 let terms: Vec<&str> = record.split_ascii_whitespace().collect();
                 matches!(terms.as_slice(), [v, all]
                     if v.eq_ignore_ascii_case("v=spf1") && all.eq_ignore_ascii_case("-all"))
             })
-    });
-    // The policy receivers apply (DESIGN.md): a malformed tag beside
-    // `p=reject` does not stop them rejecting (RFC 7489 §6.3, §6.6.3).
-    let dmarc_rejects = posture
+    })
+}
+
+/// The DMARC half of [`is_parked`]: the policy receivers apply (DESIGN.md);
+/// a malformed tag beside `p=reject` does not stop them rejecting (RFC 7489
+/// §6.3, §6.6.3).
+pub(crate) fn dmarc_rejects(posture: &Posture) -> bool {
+    posture
         .dmarc
         .as_ref()
-        .is_some_and(|dmarc| dmarc.p == Some(dmarc::Policy::Reject));
-    null_mx && spf_rejects_all && dmarc_rejects
+        .is_some_and(|dmarc| dmarc.p == Some(dmarc::Policy::Reject))
 }
 
 /// True when every probe that ran failed (a lame domain). Each probe counts

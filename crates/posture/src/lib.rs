@@ -18,6 +18,10 @@
 //! `parse`, a `Display` that parses back to the same record, and `classify`
 //! over a TXT lookup.
 //!
+//! [`findings`] explains a classified domain for a person (`mailcensus
+//! check`): what is wrong or weak, why, what to change, with the RFC section
+//! that decides it, from the same evidence and posture.
+//!
 //! The census measures what receivers see. Records are selected as
 //! receivers select them: a TXT record that does not start with the
 //! protocol's version tag is discarded, not counted as a broken record. A
@@ -39,6 +43,7 @@ pub mod dmarc;
 pub mod dnssec;
 mod error;
 pub mod evidence;
+pub mod findings;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod mta_sts;

@@ -17,6 +17,9 @@
 //! columns' labels to the posture types and back. The report, its fixtures and
 //! the tests read Parquet through these, never through names of their own.
 //!
+//! [`json`] gives a row as the JSON object of the same contract (what
+//! `mailcensus check --format json` prints), through the same builder.
+//!
 //! Exactly once: a part is written under a hidden temporary name, closed,
 //! fsynced and renamed, and only then listed in the manifest together with the
 //! range of input sequence numbers it covers. After a crash,
@@ -34,6 +37,7 @@
 
 mod error;
 mod handle;
+pub mod json;
 pub mod layout;
 mod lock;
 mod manifest;

@@ -122,8 +122,9 @@ fn normalise(name: &str) -> String {
 }
 
 /// The query an `a` or `mx` directive makes from a record at `owner`, or
-/// `None` for another mechanism or a target with macros.
-fn host_query(owner: &str, mechanism: &Mechanism) -> Option<HostQuery> {
+/// `None` for another mechanism or a target with macros. (Also what the
+/// findings of `mailcensus check` list as void lookups.)
+pub(crate) fn host_query(owner: &str, mechanism: &Mechanism) -> Option<HostQuery> {
     let target = |domain: &Option<DomainSpec>| match domain {
         Some(spec) => spec.target(),
         None => Some(normalise(owner)),

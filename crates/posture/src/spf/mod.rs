@@ -26,6 +26,7 @@ mod classify;
 mod parse;
 mod types;
 
+pub(crate) use classify::host_query;
 pub use classify::{MAX_LOOKUPS, MAX_MX_RECORDS, MAX_VOID_LOOKUPS};
 pub use parse::{Selection, SpfError, SpfErrorKind, is_spf, parse, select};
 pub use types::{
