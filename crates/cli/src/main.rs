@@ -14,6 +14,7 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 mod check;
 mod domains;
+mod engine_args;
 mod limits;
 mod progress;
 mod report;

@@ -21,29 +21,31 @@ use anyhow::{Context, bail};
 use clap::ArgMatches;
 use mailcensus_dns::ProbeSet;
 use mailcensus_input::{Format, Shard};
-use mailcensus_scan::{End, ResumeMode, Scan, ScanConfig, check_resolver};
+use mailcensus_scan::{End, ResumeMode, Scan, ScanConfig};
 
+use crate::engine_args::EngineArgs;
 use crate::limits::{self, Usage};
 
 use crate::progress::Progress;
 use crate::scan_config::{
-    default_config, merge_config_file, millis, parse_scan_date, probes_text, scan_date_text,
+    default_config, merge_config_file, parse_scan_date, probes_text, scan_date_text,
 };
 use crate::summary::Summary;
 
 /// Flags of `mailcensus scan`, and the keys of its `--config` file: each key is
 /// the long flag's name (`qps-per-upstream = 500`, `resolver = ["127.0.0.1:5300"]`).
 #[derive(Debug, Clone, clap::Args, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+// Unknown keys are refused by `merge_config_file` (serde cannot deny them
+// across a flattened struct).
+#[serde(rename_all = "kebab-case")]
 pub struct Args {
     /// Zone dumps or domain lists (plain, .gz, .zst, .xz, .bz2); `-` reads stdin.
     pub inputs: Vec<PathBuf>,
 
-    /// Upstream resolver, IP or IP:PORT; repeat for a pool. Default: the
-    /// nameservers of /etc/resolv.conf. Port 0, 0.0.0.0/::, broadcast and
-    /// multicast addresses are refused.
-    #[arg(long, value_name = "IP[:PORT]", value_parser = resolver_text)]
-    pub resolver: Vec<String>,
+    /// The resolver engine's flags, shared with `check`.
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub engine: EngineArgs,
 
     /// Dataset directory; parts go to DIR/scan_date=YYYY-MM-DD/.
     #[arg(long, value_name = "DIR")]
@@ -63,16 +65,6 @@ pub struct Args {
     #[arg(long, value_name = "N", default_value_t = default_config().udp_sockets,
           value_parser = limits::ranged::<usize>(limits::UDP_SOCKETS))]
     pub udp_sockets: usize,
-
-    /// Global rate cap in queries per second; none unless given.
-    /// [range: 1-10000000]
-    #[arg(long, value_name = "QPS", value_parser = limits::ranged::<u32>(limits::QPS))]
-    pub qps: Option<u32>,
-
-    /// Rate cap per upstream resolver, in queries per second; none unless
-    /// given. [range: 1-10000000]
-    #[arg(long, value_name = "QPS", value_parser = limits::ranged::<u32>(limits::QPS))]
-    pub qps_per_upstream: Option<u32>,
 
     /// Probes to run, comma-separated: mx, spf, dmarc, dnssec, bimi, mta-sts,
     /// tlsrpt, dkim, dane, or all. Columns of probes not run are null.
@@ -112,17 +104,6 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     #[serde(skip)]
     pub config: Option<PathBuf>,
-
-    /// Per-attempt query timeout in milliseconds. [range: 10-60000]
-    #[arg(long, value_name = "MS", default_value_t = millis(default_config().timeout),
-          value_parser = limits::ranged::<u64>(limits::TIMEOUT_MS))]
-    pub timeout_ms: u64,
-
-    /// Attempts after the first, each to another upstream when there is one.
-    /// [range: 0-10]
-    #[arg(long, value_name = "N", default_value_t = default_config().retries,
-          value_parser = limits::ranged::<u32>(limits::RETRIES))]
-    pub retries: u32,
 
     /// Rows per Parquet part; a smaller part loses less to a crash.
     /// [range: 1-100000000]
@@ -172,21 +153,7 @@ impl Settings {
         if args.inputs.is_empty() {
             bail!("no input: give zone dumps or lists (or `inputs` in --config)");
         }
-        let resolvers: Vec<SocketAddr> = if args.resolver.is_empty() {
-            let found = mailcensus_dns::system_resolvers().context("no --resolver given")?;
-            found
-                .into_iter()
-                .map(|addr| {
-                    check_resolver(addr).map_err(|e| anyhow::anyhow!("/etc/resolv.conf: {e}"))
-                })
-                .collect::<Result<_, _>>()?
-        } else {
-            // Flags were checked by clap already; the config file's are checked here.
-            args.resolver
-                .iter()
-                .map(|text| parse_resolver_text(text).map_err(Usage))
-                .collect::<Result<_, _>>()?
-        };
+        let resolvers: Vec<SocketAddr> = args.engine.resolvers()?;
         let Some(out) = args.out else {
             bail!("--out DIR is required");
         };
@@ -215,8 +182,8 @@ impl Settings {
             out,
             concurrency: args.concurrency,
             udp_sockets: args.udp_sockets,
-            qps: args.qps,
-            qps_per_upstream: args.qps_per_upstream,
+            qps: args.engine.qps,
+            qps_per_upstream: args.engine.qps_per_upstream,
             probes,
             shard,
             scan_date,
@@ -225,8 +192,8 @@ impl Settings {
                 Some(ResumeArg::Always) => ResumeMode::Always,
                 Some(ResumeArg::Auto) => ResumeMode::Auto,
             },
-            timeout: Duration::from_millis(args.timeout_ms),
-            retries: args.retries,
+            timeout: args.engine.timeout(),
+            retries: args.engine.retries,
             part_rows: args.part_rows,
             depth: args.depth,
             format,
@@ -254,15 +221,7 @@ fn check_ranges(args: &Args) -> Result<(), Usage> {
             Some(args.udp_sockets as u64),
             limits::UDP_SOCKETS,
         ),
-        ("qps", optional(args.qps), limits::QPS),
-        (
-            "qps-per-upstream",
-            optional(args.qps_per_upstream),
-            limits::QPS,
-        ),
         ("shards", optional(args.shards), limits::SHARDS),
-        ("timeout-ms", Some(args.timeout_ms), limits::TIMEOUT_MS),
-        ("retries", Some(u64::from(args.retries)), limits::RETRIES),
         ("part-rows", Some(args.part_rows), limits::PART_ROWS),
         ("depth", Some(args.depth as u64), limits::DEPTH),
     ];
@@ -271,18 +230,7 @@ fn check_ranges(args: &Args) -> Result<(), Usage> {
             limits::check(key, value, &range)?;
         }
     }
-    Ok(())
-}
-
-/// `--resolver`: an address a resolver can answer from (issue 18 item 8).
-fn parse_resolver_text(text: &str) -> Result<SocketAddr, String> {
-    let addr = mailcensus_dns::parse_resolver(text).map_err(|e| e.to_string())?;
-    check_resolver(addr).map_err(|e| format!("{text}: {e}"))
-}
-
-/// clap's parser for `--resolver`: checks, and keeps the text as given.
-fn resolver_text(text: &str) -> Result<String, String> {
-    parse_resolver_text(text).map(|_| text.to_string())
+    args.engine.check_ranges()
 }
 
 /// Every output path (`--out`, `--summary-json`) is checked before the

@@ -45,6 +45,10 @@ pub fn probes_text(probes: &ProbeSet) -> String {
 /// give the flag. Unknown keys, and keys written with `_`, are refused.
 pub fn merge_config_file(flags: &Args, matches: &ArgMatches, text: &str) -> anyhow::Result<Args> {
     let file: toml::Table = toml::from_str(text)?;
+    let known = config_keys();
+    if let Some(unknown) = file.keys().find(|key| !known.contains(key)) {
+        anyhow::bail!("unknown key {unknown:?} (keys are the long flags' names: {known:?})");
+    }
     let mut merged = toml::Table::try_from(flags).context("encoding the flags")?;
     for (key, value) in file {
         let id = key.replace('-', "_");
@@ -62,6 +66,23 @@ pub fn merge_config_file(flags: &Args, matches: &ArgMatches, text: &str) -> anyh
     args.resume = flags.resume;
     args.config = flags.config.clone();
     Ok(args)
+}
+
+/// The keys a config file may hold: scan's long flags (and `inputs`), as
+/// spelt on the command line; `--config` and `--resume` are settings of one
+/// invocation, not of a run, and are not keys. `check` reads the same file.
+pub fn config_keys() -> Vec<String> {
+    use clap::Args as _;
+    let command = Args::augment_args(clap::Command::new("scan"));
+    command
+        .get_arguments()
+        .filter_map(|arg| match arg.get_long() {
+            Some(long) => Some(long.to_string()),
+            None if arg.is_positional() => Some(arg.get_id().to_string()),
+            None => None,
+        })
+        .filter(|key| key != "config" && key != "resume")
+        .collect()
 }
 
 /// `--scan-date`: exactly `YYYY-MM-DD`, a real calendar date (without it,
@@ -110,8 +131,8 @@ mod tests {
             "qps-per-upstream = 500\nresolver = [\"127.0.0.1:5300\"]\n",
         )
         .unwrap();
-        assert_eq!(config.qps_per_upstream, Some(500));
-        assert_eq!(config.resolver, ["127.0.0.1:5300"]);
+        assert_eq!(config.engine.qps_per_upstream, Some(500));
+        assert_eq!(config.engine.resolver, ["127.0.0.1:5300"]);
         let config = merged(
             &[],
             "udp-sockets = 8\nscan-date = \"2026-01-02\"\ndepth = 2\nformat = \"list\"\n",
@@ -136,10 +157,10 @@ mod tests {
     #[test]
     fn a_flag_wins_over_the_file_and_the_file_over_the_default() {
         let config = merged(&["--retries", "5"], "retries = 7\nconcurrency = 9\n").unwrap();
-        assert_eq!((config.retries, config.concurrency), (5, 9));
+        assert_eq!((config.engine.retries, config.concurrency), (5, 9));
         let config = merged(&[], "").unwrap();
         assert_eq!(config.concurrency, default_config().concurrency);
-        assert_eq!(config.timeout_ms, millis(default_config().timeout));
+        assert_eq!(config.engine.timeout_ms, millis(default_config().timeout));
     }
 
     #[test]

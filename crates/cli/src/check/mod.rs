@@ -38,8 +38,10 @@ use std::collections::VecDeque;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
+use crate::engine_args::{self, EngineArgs};
+use crate::limits;
+use crate::scan_config::{config_keys, default_config};
 use anyhow::Context as _;
 use clap::ArgMatches;
 use clap::parser::ValueSource;
@@ -51,7 +53,6 @@ use mailcensus_posture::dnssec::DnssecStatus;
 use mailcensus_posture::findings::{self, Finding};
 use mailcensus_posture::mx::MxStatus;
 use mailcensus_posture::{Posture, Resolution, Status};
-use mailcensus_scan::ScanConfig;
 use mailcensus_store::Row;
 use serde::Serialize;
 
@@ -91,14 +92,6 @@ pub enum Color {
     Never,
 }
 
-fn default_config() -> ScanConfig {
-    ScanConfig::default()
-}
-
-fn default_timeout_ms() -> u64 {
-    u64::try_from(default_config().timeout.as_millis()).unwrap_or(u64::MAX)
-}
-
 /// Flags of `mailcensus check`. The engine flags and the `--config` keys
 /// are the scan's (same names, defaults from the scan's configuration).
 #[derive(Debug, Clone, clap::Args)]
@@ -108,30 +101,13 @@ pub struct Args {
     #[arg(required = true, value_name = "DOMAIN")]
     pub domains: Vec<String>,
 
-    /// Upstream resolver, IP or IP:PORT; repeat for a pool. Default: the
-    /// nameservers of /etc/resolv.conf.
-    #[arg(long, value_name = "IP[:PORT]")]
-    pub resolver: Vec<String>,
-
-    /// Per-attempt query timeout in milliseconds.
-    #[arg(long, value_name = "MS", default_value_t = default_timeout_ms())]
-    pub timeout_ms: u64,
-
-    /// Attempts after the first, each to another upstream when there is one.
-    #[arg(long, value_name = "N", default_value_t = default_config().retries)]
-    pub retries: u32,
-
-    /// Global rate cap in queries per second; none unless given.
-    #[arg(long, value_name = "QPS")]
-    pub qps: Option<u32>,
-
-    /// Rate cap per upstream resolver, in queries per second; none unless given.
-    #[arg(long, value_name = "QPS")]
-    pub qps_per_upstream: Option<u32>,
+    /// The resolver engine's flags, shared with `scan`.
+    #[command(flatten)]
+    pub engine: EngineArgs,
 
     /// TOML file with the scan's keys (`resolver`, `timeout-ms`, `retries`,
-    /// `qps`, `qps-per-upstream` apply; the scan's other keys are ignored).
-    /// Flags win.
+    /// `qps`, `qps-per-upstream` apply; the scan's other keys are ignored,
+    /// unknown ones refused). Flags win.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
@@ -170,18 +146,10 @@ impl Usage {
     }
 }
 
-/// The config file keys check takes (the scan's spelling).
-const CONFIG_KEYS: [&str; 5] = [
-    "resolver",
-    "timeout-ms",
-    "retries",
-    "qps",
-    "qps-per-upstream",
-];
-
-/// Fills the flags not given on the command line from the config file's
-/// keys. Keys spelt with `_` are refused, as scan refuses them; the scan's
-/// other keys are ignored, since one file serves both commands.
+/// Fills the engine flags not given on the command line from the config
+/// file's keys ([`engine_args::KEYS`]). The file is the scan's: its other
+/// keys are ignored, unknown keys and keys spelt with `_` refused, as scan
+/// refuses them; values are range-checked like flags.
 fn merge_config(args: &mut Args, matches: Option<&ArgMatches>, text: &str) -> Result<(), Usage> {
     let file: toml::Table = toml::from_str(text).map_err(Usage::from)?;
     let given = |id: &str| {
@@ -192,43 +160,22 @@ fn merge_config(args: &mut Args, matches: Option<&ArgMatches>, text: &str) -> Re
             )
         })
     };
+    let known = config_keys();
+    let mut merged = toml::Table::try_from(&args.engine).map_err(Usage::from)?;
     for (key, value) in file {
-        if key.contains('_') {
+        if !known.contains(&key) {
             return Err(Usage(format!(
-                "config key {key:?}: keys are spelt with `-`, like the flags"
+                "unknown key {key:?}: keys are the scan's long flags, spelt with `-`"
             )));
         }
-        if !CONFIG_KEYS.contains(&key.as_str()) || given(&key.replace('-', "_")) {
-            continue;
-        }
-        let bad = |want: &str| Usage(format!("config key {key:?}: expected {want}"));
-        let number = |value: &toml::Value| value.as_integer().ok_or_else(|| bad("a number"));
-        match key.as_str() {
-            "resolver" => {
-                args.resolver = match &value {
-                    toml::Value::String(one) => vec![one.clone()],
-                    toml::Value::Array(list) => list
-                        .iter()
-                        .map(|v| v.as_str().map(str::to_owned).ok_or_else(|| bad("strings")))
-                        .collect::<Result<_, _>>()?,
-                    _ => return Err(bad("a string or a list of strings")),
-                }
-            }
-            "timeout-ms" => {
-                args.timeout_ms = u64::try_from(number(&value)?).map_err(|_| bad("0 or more"))?
-            }
-            "retries" => {
-                args.retries = u32::try_from(number(&value)?).map_err(|_| bad("0 or more"))?
-            }
-            "qps" => args.qps = Some(u32::try_from(number(&value)?).map_err(|_| bad("0 or more"))?),
-            "qps-per-upstream" => {
-                args.qps_per_upstream =
-                    Some(u32::try_from(number(&value)?).map_err(|_| bad("0 or more"))?)
-            }
-            _ => {}
+        if engine_args::KEYS.contains(&key.as_str()) && !given(&key.replace('-', "_")) {
+            merged.insert(key, value);
         }
     }
-    Ok(())
+    args.engine = merged.try_into().map_err(Usage::from)?;
+    args.engine
+        .check_ranges()
+        .map_err(|limits::Usage(text)| Usage(text))
 }
 
 /// The `suffix` column for a name read as a list: the name without its
@@ -298,25 +245,16 @@ impl Settings {
             merge_config(&mut args, matches, &text)
                 .map_err(|Usage(err)| Usage(format!("config {}: {err}", path.display())))?;
         }
-        let resolvers = if args.resolver.is_empty() {
-            mailcensus_dns::system_resolvers()
-                .map_err(|err| Usage(format!("no --resolver given, and {}", describe(&err))))?
-        } else {
-            args.resolver
-                .iter()
-                .map(|text| mailcensus_dns::parse_resolver(text))
-                .collect::<Result<_, _>>()
-                .map_err(Usage::from)?
-        };
+        let resolvers = args
+            .engine
+            .resolvers()
+            .map_err(|err| Usage(format!("{err:#}")))?;
         let defaults = default_config();
         let mut engine = EngineConfig::new(resolvers);
         // Concurrency, sockets and caches as a scan would run them.
         engine.concurrency = defaults.concurrency;
         engine.udp_sockets = defaults.udp_sockets;
-        engine.timeout = Duration::from_millis(args.timeout_ms);
-        engine.retries = args.retries;
-        engine.qps = args.qps;
-        engine.qps_per_upstream = args.qps_per_upstream;
+        args.engine.apply(&mut engine);
         engine.probes = defaults.probes.0.clone();
         let targets = targets(&args.domains)?;
         let terminal = std::io::stdout().is_terminal();
@@ -352,17 +290,6 @@ fn style(color: Color, terminal: bool) -> Style {
             symbols: terminal,
         },
     }
-}
-
-fn describe(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// Runs the command.
@@ -596,25 +523,33 @@ mod tests {
             "resolver = [\"127.0.0.1:5300\"]\nretries = 7\ntimeout-ms = 300\nqps-per-upstream = 9\nconcurrency = 10\nout = \"/x\"\n",
         )
         .unwrap();
-        assert_eq!(a.resolver, ["127.0.0.1:5300"]);
+        let e = &a.engine;
+        assert_eq!(e.resolver, ["127.0.0.1:5300"]);
         assert_eq!(
-            (a.retries, a.timeout_ms, a.qps_per_upstream),
+            (e.retries, e.timeout_ms, e.qps_per_upstream),
             (5, 300, Some(9))
         );
         let (mut a, m) = args(&["x.example"]);
         assert!(merge_config(&mut a, Some(&m), "timeout_ms = 3\n").is_err());
         assert!(merge_config(&mut a, Some(&m), "retries = \"x\"\n").is_err());
         assert!(merge_config(&mut a, Some(&m), "retries = -1\n").is_err());
+        // The scan's ranges and resolver checks apply to the file's values too.
+        assert!(merge_config(&mut a, Some(&m), "retries = 11\n").is_err());
+        assert!(merge_config(&mut a, Some(&m), "no-such-key = 1\n").is_err());
+        let (mut a, m) = args(&["x.example"]);
+        merge_config(&mut a, Some(&m), "resolver = [\"0.0.0.0:53\"]\n").unwrap();
+        assert!(a.engine.resolvers().is_err());
     }
 
     #[test]
     fn defaults_are_the_scans() {
         let (a, _) = args(&["x.example"]);
-        let scan = ScanConfig::default();
-        assert_eq!(a.retries, scan.retries);
-        assert_eq!(Duration::from_millis(a.timeout_ms), scan.timeout);
+        let scan = default_config();
+        let e = &a.engine;
+        assert_eq!(e.retries, scan.retries);
+        assert_eq!(e.timeout(), scan.timeout);
         assert_eq!(
-            (a.qps, a.qps_per_upstream),
+            (e.qps, e.qps_per_upstream),
             (scan.qps, scan.qps_per_upstream)
         );
     }
