@@ -778,7 +778,7 @@ fn a_planted_operator_turning_dnssec_on_gets_the_jump() {
     // The sentence a reader sees, in HTML and Markdown.
     let html = render(&report, Format::Html).unwrap();
     assert!(
-        html.contains("<b>DNSSEC secure</b> +27.5 points, 100% of it at DNS operator <code>signer.example</code>; 91% at MX provider <code>provider.example</code>."),
+        html.contains("<b>DNSSEC secure</b> +27.5 points, 100% of it at DNS operator <code>signer.example</code>; 91% of it at MX provider <code>provider.example</code>."),
         "{html}"
     );
     let md = render(&report, Format::Markdown).unwrap();

@@ -30,10 +30,11 @@ h1{font-size:1.7em;margin:.2em 0 .4em}h2{font-size:1.3em;margin:1.8em 0 .5em;bor
 h3{font-size:1.05em;margin:1.2em 0 .3em}p{margin:.5em 0}\
 .scroll{overflow-x:auto;max-width:100%}\
 table{border-collapse:collapse;font-size:14px;margin:.4em 0}\
-th,td{padding:3px 8px;border-bottom:1px solid #e2e8f0;text-align:right;white-space:nowrap;vertical-align:top}\
-th{background:#f7fafc;font-weight:600}\
+th,td{padding:3px 6px;border-bottom:1px solid #e2e8f0;text-align:right;white-space:nowrap;vertical-align:top}\
+th{background:#f7fafc;font-weight:600;white-space:normal;vertical-align:bottom}\
+table.text td,table.text th{text-align:left}\
 th:first-child,td:first-child{text-align:left}\
-td.name{white-space:normal;overflow-wrap:anywhere;max-width:20em}\
+td.name{white-space:normal;overflow-wrap:anywhere;min-width:8em;max-width:20em;text-align:left}\
 .err,tr.err td{color:#718096}small{font-size:12px}\
 .warn{color:#9c4221;font-weight:600}\
 .callout{border-left:4px solid #dd6b20;background:#fffaf0;padding:6px 12px;margin:.6em 0}\
@@ -73,7 +74,7 @@ fn group_section(out: &mut String, s: &SnapshotReport, title: &str, what: &str, 
     }
     let _ = write!(
         out,
-        "<h2>{}</h2><div class=\"scroll\"><table><tr><th>{}</th><th>Domains</th><th>Share</th>",
+        "<h2>{}</h2><div class=\"scroll\"><table><tr><th>{}</th><th>Domains (share)</th>",
         escape(title),
         escape(what)
     );
@@ -90,7 +91,7 @@ fn group_section(out: &mut String, s: &SnapshotReport, title: &str, what: &str, 
         };
         let _ = write!(
             out,
-            "<tr><td class=\"name\">{}</td><td>{}</td><td>{}%</td>",
+            "<tr><td class=\"name\">{}</td><td>{} <small class=\"err\">{}%</small></td>",
             escape(&name),
             thousands(g.domains),
             pct_text(g.domains, s.domains)
@@ -245,7 +246,7 @@ fn changes_section(out: &mut String, report: &Report) {
             if let Some(o) = l.operator {
                 let _ = write!(
                     out,
-                    ", {} of it at DNS operator <code>{}</code>",
+                    ", {} at DNS operator <code>{}</code>",
                     share_text(o),
                     escape(&o.name)
                 );
@@ -421,7 +422,7 @@ fn compare_section(out: &mut String, report: &Report) {
             thousands(o.spf_lost),
             thousands(o.dnssec_bogus),
             thousands(o.dane_lost),
-            examples.join("<br>")
+            examples.join(", ")
         );
     }
     out.push_str("</table></div>");
@@ -456,7 +457,7 @@ fn lookalike_section(out: &mut String, s: &SnapshotReport) {
         if b.domains.is_empty() {
             continue;
         }
-        out.push_str("<div class=\"scroll\"><table><tr><th>Domain</th><th>Kind</th><th>MX</th><th>DMARC</th><th>DNS operator</th></tr>");
+        out.push_str("<div class=\"scroll\"><table class=\"text\"><tr><th>Domain</th><th>Kind</th><th>MX</th><th>DMARC</th><th>DNS operator</th></tr>");
         for d in &b.domains {
             let name = match &d.unicode {
                 Some(u) => format!("{} ({})", d.domain, u),

@@ -161,7 +161,7 @@ fn trend(out: &mut String, report: &Report) {
             if let Some(o) = l.operator {
                 let _ = write!(
                     out,
-                    ", {} of it at DNS operator {}",
+                    ", {} at DNS operator {}",
                     share_text(o),
                     escape(&o.name)
                 );

@@ -95,12 +95,12 @@ pub(crate) fn distributions(
         ),
         (
             "dnssec_bogus_reasons",
-            "Why DNSSEC is bogus (resolver's Extended DNS Error, RFC 8914)",
+            "Why DNSSEC is bogus (Extended DNS Error)",
             &d.dnssec_bogus_reasons,
         ),
         (
             "dnssec_error_reasons",
-            "Why DNSSEC could not be determined (Extended DNS Error)",
+            "Why DNSSEC is undetermined (EDE)",
             &d.dnssec_error_reasons,
         ),
     ]
@@ -150,12 +150,16 @@ pub(crate) fn change_line(m: &MetricChange) -> Option<ChangeLine<'_>> {
     })
 }
 
-/// A share of a change as text: `91%` (one decimal below 10%).
+/// How much of a change a part explains, as text: `91% of it` when the
+/// part moved with the change and explains at most all of it; otherwise
+/// (parts that cancel out, a part larger than the net change) the part in
+/// points, `largest part +0.11 points`, since a percentage of a net change
+/// would read as nonsense (346% of it).
 pub(crate) fn share_text(c: &Contribution) -> String {
     match c.share_of_change {
-        Some(s) if s.abs() < 10.0 => format!("{s:.1}%"),
-        Some(s) => format!("{s:.0}%"),
-        None => String::new(),
+        Some(s) if s > 0.0 && s < 10.0 => format!("{s:.1}% of it"),
+        Some(s) if s > 0.0 && s <= 100.0 => format!("{s:.0}% of it"),
+        _ => format!("largest part {:+.2} points", c.points),
     }
 }
 

@@ -27,9 +27,13 @@ pub const TITLE: f64 = 14.0;
 /// Font size of axis ticks, in px.
 pub const TICK: f64 = 11.0;
 
-/// Average advance of a character of [`TEXT`] in a sans-serif face, used to
-/// size label columns (an estimate: no font metrics without a browser).
-const CHAR_W: f64 = 6.6;
+/// Advance of a wide-ish character of [`TEXT`] in the sans-serif faces a
+/// browser picks (DejaVu Sans measured 7.0 px on average for host names and
+/// labels in headless Chromium), used to size label columns. An estimate: no
+/// font metrics without a browser; the HTML test measures the result.
+const CHAR_W: f64 = 7.4;
+/// The same for a bold [`TITLE`].
+const TITLE_CHAR_W: f64 = 9.2;
 
 /// Line and bar colours, distinguishable in print and for most colour-vision
 /// deficiencies.
@@ -48,11 +52,15 @@ pub struct Bar {
     pub text: String,
 }
 
+/// Opens a chart: its accessible name and tooltip (the whole title), and
+/// the title drawn at the top, shortened with an ellipsis to fit the width.
 fn open(s: &mut String, class: &str, title: &str, w: f64, h: f64) {
+    let fits = (w / TITLE_CHAR_W).floor().max(8.0) as usize;
     let _ = write!(
         s,
-        r#"<svg class="chart {class}" role="img" aria-label="{t}" width="{w}" height="{h}" viewBox="0 0 {w} {h}" xmlns="http://www.w3.org/2000/svg"><title>{t}</title><text x="0" y="16" font-size="{TITLE}" font-weight="bold">{t}</text>"#,
-        t = escape(title)
+        r#"<svg class="chart {class}" role="img" aria-label="{t}" width="{w}" height="{h}" viewBox="0 0 {w} {h}" xmlns="http://www.w3.org/2000/svg"><title>{t}</title><text x="0" y="16" font-size="{TITLE}" font-weight="bold">{shown}</text>"#,
+        t = escape(title),
+        shown = escape(&truncate(title, fits)),
     );
 }
 
@@ -461,10 +469,10 @@ mod tests {
             svg.contains(r#"width="440" height="78" viewBox="0 0 440 78""#),
             "{svg}"
         );
-        // Label column 18 chars × 6.6 + 10 = 128.8; text column 6 × 6.6 + 10 = 49.6;
-        // plot 440 − 128.8 − 49.6 = 261.6: bars of 130.8 and 261.6.
-        assert!(svg.contains(r#"width="130.8""#), "{svg}");
-        assert!(svg.contains(r#"width="261.6""#), "{svg}");
+        // Label column 18 chars × 7.4 + 10 = 143.2; text column 6 × 7.4 + 10 = 54.4;
+        // plot 440 − 143.2 − 54.4 = 242.4: bars of 121.2 and 242.4.
+        assert!(svg.contains(r#"width="121.2""#), "{svg}");
+        assert!(svg.contains(r#"width="242.4""#), "{svg}");
     }
 
     #[test]
@@ -507,9 +515,9 @@ mod tests {
         assert_eq!(svg.matches("<polyline").count(), 2);
         assert!(svg.contains(">SPF present 52.4%</text>"));
         assert!(svg.contains(">&lt;b&gt; 2.6%</text>"));
-        // left 48, right = "SPF present 52.4%" 17 × 6.6 + 14 = 126.2: plot 725.8.
-        // Day 1 of 10: x = 48 + 72.58 = 120.6.
-        assert!(svg.contains(r#"cx="120.6""#), "{svg}");
+        // left 48, right = "SPF present 52.4%" 17 × 7.4 + 14 = 139.8: plot 712.2.
+        // Day 1 of 10: x = 48 + 71.22 = 119.2.
+        assert!(svg.contains(r#"cx="119.2""#), "{svg}");
         // y from 0 to 60 (step 10 above 52.4): six grid lines and 0%.
         assert!(svg.contains(">60%</text>") && svg.contains(">0%</text>"));
         assert!(!svg.contains(">70%</text>"));
