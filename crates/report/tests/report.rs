@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use mailcensus_report::fixture::{compact, write_snapshot};
+use mailcensus_report::fixture::{self, compact, write_snapshot};
 use mailcensus_report::render::{Format, render};
 use mailcensus_report::{Options, Report, SectorMap, build};
 use mailcensus_store::Row;
@@ -378,11 +378,24 @@ fn hostile_dir() -> (tempfile::TempDir, Options) {
     evil.posture.spf.as_mut().unwrap().record =
         Some("v=spf1 include:<script>alert(1)</script> include:=cmd|'/C calc'!A0 -all".into());
     evil.posture.bimi.as_mut().unwrap().logo = Some("<script>alert(1)</script>".into());
-    let rows = vec![evil, compact("ok.example spf=valid:~all").unwrap()];
+    let rows = vec![evil.clone(), compact("ok.example spf=valid:~all").unwrap()];
     write_snapshot(dir.path(), "2026-03-01", &rows).unwrap();
+    // A second snapshot where evil.example signs DNSSEC and loses SPF, and a
+    // look-alike of it registers: the hostile operator name reaches the
+    // attribution, the regressions and the look-alike table.
+    let mut later = evil;
+    fixture::set_dnssec(&mut later, mailcensus_store::vocab::DnssecStatus::Secure);
+    later.posture.spf = compact("x.example").unwrap().posture.spf;
+    let mut twin =
+        compact("evil-login.example mx=present:<script>alert(1)</script>.example").unwrap();
+    twin.ns_hosts = vec!["ns.<script>alert(1)</script>.example".into()];
+    let rows = vec![later, compact("ok.example spf=valid:~all").unwrap(), twin];
+    write_snapshot(dir.path(), "2026-03-02", &rows).unwrap();
     let sectors = SectorMap::parse("domain,sector\nevil.example,\"=cmd|' /C calc'!A0\"\nok.example,<script>alert(1)</script>\n").unwrap();
     let opts = Options {
         sectors: Some(sectors),
+        brands: Some(mailcensus_report::Brands::parse("evil.example\n").unwrap()),
+        compare: Some(("2026-03-01".into(), "2026-03-02".into())),
         ..Options::default()
     };
     (dir, opts)
@@ -392,6 +405,11 @@ fn hostile_dir() -> (tempfile::TempDir, Options) {
 fn malicious_txt_never_appears_unescaped_in_html_or_markdown() {
     let (dir, opts) = hostile_dir();
     let report = build(dir.path(), &opts).unwrap();
+    // The hostile names did reach the new sections.
+    let j = json(&report);
+    assert!(j["changes"][0]["metrics"].to_string().contains("<script>"));
+    assert!(j["compare"]["regressions"].to_string().contains("<script>"));
+    assert_eq!(j["snapshots"][1]["lookalikes"]["domains"], 1);
     let html = render(&report, Format::Html).unwrap();
     // The payload reached the report (as an include target, MX provider, rua
     // destination, operator and sector), escaped.

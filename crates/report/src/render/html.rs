@@ -34,7 +34,7 @@ th,td{padding:3px 6px;border-bottom:1px solid #e2e8f0;text-align:right;white-spa
 th{background:#f7fafc;font-weight:600;white-space:normal;vertical-align:bottom}\
 table.text td,table.text th{text-align:left}\
 th:first-child,td:first-child{text-align:left}\
-td.name{white-space:normal;overflow-wrap:anywhere;min-width:8em;max-width:20em;text-align:left}\
+td.name{white-space:normal;overflow-wrap:anywhere;min-width:9.5em;max-width:20em;text-align:left}\
 .err,tr.err td{color:#718096}small{font-size:12px}\
 .warn{color:#9c4221;font-weight:600}\
 .callout{border-left:4px solid #dd6b20;background:#fffaf0;padding:6px 12px;margin:.6em 0}\
@@ -42,7 +42,7 @@ td.name{white-space:normal;overflow-wrap:anywhere;min-width:8em;max-width:20em;t
 .grid2{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(440px,100%),1fr));gap:16px 20px}\
 .grid3{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(290px,100%),1fr));gap:12px 15px}\
 figure{margin:.6em 0}svg.chart{display:block;max-width:100%;height:auto;font-family:inherit}\
-ul.changes li{margin:.25em 0}\
+ul.changes li{margin:.25em 0}ul.changes code{white-space:nowrap}th.l{text-align:left}\
 dt{font-weight:bold}dd{margin:0 0 .5em 1em}\
 @media (max-width:600px){body{padding:8px 6px}table{font-size:12px}}";
 
@@ -272,7 +272,7 @@ fn changes_section(out: &mut String, report: &Report) {
     if let Some(c) = report.changes.last() {
         let _ = write!(
             out,
-            "<h3>Parts of each change, {} → {}</h3><div class=\"scroll\"><table><tr><th>Metric</th><th>{}</th><th>{}</th><th>Change</th><th>Largest parts by DNS operator</th><th>by MX provider</th></tr>",
+            "<h3>Parts of each change, {} → {}</h3><div class=\"scroll\"><table><tr><th>Metric</th><th>{}</th><th>{}</th><th>Change</th><th class=\"l\">Largest parts by DNS operator</th><th class=\"l\">by MX provider</th></tr>",
             escape(&c.from),
             escape(&c.to),
             escape(&c.from),
@@ -399,15 +399,16 @@ fn compare_section(out: &mut String, report: &Report) {
         out.push_str("<p>None.</p>");
         return;
     }
-    out.push_str("<div class=\"scroll\"><table><tr><th>DNS operator</th><th>Domains</th><th>DMARC enforcing → none</th><th>SPF lost</th><th>DNSSEC bogus</th><th>DANE lost</th><th>Examples</th></tr>");
+    out.push_str("<div class=\"scroll\"><table><tr><th>DNS operator</th><th>Domains</th><th>DMARC enforcing → none</th><th>SPF lost</th><th>DNSSEC bogus</th><th>DANE lost</th><th class=\"l\">Examples</th></tr>");
     for o in c.regressions.iter().take(30) {
         let examples: Vec<String> = o
             .list
             .iter()
-            .take(4)
+            .take(3)
             .map(|(i, d)| {
+                let short = ["DMARC", "SPF", "bogus", "DANE"][*i];
                 format!(
-                    "{} <small class=\"err\">{}</small>",
+                    "{} <small class=\"err\" title=\"{}\">{short}</small>",
                     escape(d),
                     REGRESSIONS[*i]
                 )

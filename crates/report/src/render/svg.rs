@@ -73,7 +73,7 @@ pub fn bar_chart(title: &str, bars: &[Bar], max: f64, width: f64) -> String {
         .map(|b| b.label.chars().count())
         .max()
         .unwrap_or(0);
-    let label_w = (longest as f64 * CHAR_W + 10.0).clamp(60.0, width * 0.4);
+    let label_w = (longest as f64 * CHAR_W + 10.0).clamp(60.0, width * 0.5);
     let text_w = bars
         .iter()
         .map(|b| b.text.chars().count())
