@@ -17,7 +17,8 @@ use std::fmt::Write;
 use super::markup::escape;
 use super::svg::{Bar, FULL, HALF, Series, THIRD, YScale, bar_chart, date_chart};
 use super::{
-    base_label, change_line, distributions, error_share, label, providers, share_text, thousands,
+    base_error, base_label, change_line, distributions, error_share, label, providers, share_text,
+    thousands,
 };
 use crate::Report;
 use crate::aggregate::{Distribution, Group, SnapshotReport};
@@ -149,7 +150,13 @@ fn group_section(out: &mut String, s: &SnapshotReport, title: &str, what: &str, 
     out.push_str("</div>");
 }
 
-fn distribution_figure(out: &mut String, title: &str, d: &Distribution, what: &str) {
+fn distribution_figure(
+    out: &mut String,
+    s: &SnapshotReport,
+    title: &str,
+    d: &Distribution,
+    what: &str,
+) {
     let bars: Vec<Bar> = d
         .buckets
         .iter()
@@ -166,9 +173,20 @@ fn distribution_figure(out: &mut String, title: &str, d: &Distribution, what: &s
             ),
         })
         .collect();
+    let unknown = match base_error(s, d.base) {
+        Some((e, warn)) => format!(
+            " Not determined: {e}% of all domains{}.",
+            if warn {
+                " <span class=\"warn\">⚠</span>"
+            } else {
+                ""
+            }
+        ),
+        None => String::new(),
+    };
     let _ = write!(
         out,
-        "<figure>{}<p><small>Base: {} {}.</small></p></figure>",
+        "<figure>{}<p><small>Base: {} {}.{unknown}</small></p></figure>",
         bar_chart(title, &bars, 0.0, HALF),
         thousands(d.base_count),
         base_label(d.base)
@@ -360,7 +378,7 @@ fn providers_section(out: &mut String, s: &SnapshotReport, min_share: f64) {
         } else {
             "platforms"
         };
-        distribution_figure(out, title, d, what);
+        distribution_figure(out, s, title, d, what);
     }
     out.push_str("</div>");
 }
@@ -659,7 +677,7 @@ pub fn render(report: &Report) -> String {
         } else {
             "values"
         };
-        distribution_figure(&mut out, title, d, what);
+        distribution_figure(&mut out, latest, title, d, what);
     }
     out.push_str("</div>");
 

@@ -5,7 +5,8 @@
 use std::fmt::Write;
 
 use super::{
-    base_label, change_line, distributions, error_share, label, providers, share_text, thousands,
+    base_error, base_label, change_line, distributions, error_share, label, providers, share_text,
+    thousands,
 };
 use crate::Report;
 use crate::aggregate::{Distribution, Group, SnapshotReport};
@@ -93,10 +94,17 @@ fn group_table(out: &mut String, s: &SnapshotReport, title: &str, what: &str, gr
     }
 }
 
-fn distribution_table(out: &mut String, title: &str, d: &Distribution) {
+fn distribution_table(out: &mut String, s: &SnapshotReport, title: &str, d: &Distribution) {
+    let unknown = match base_error(s, d.base) {
+        Some((e, warn)) => format!(
+            " Not determined: {e}% of all domains{}.",
+            if warn { " ⚠" } else { "" }
+        ),
+        None => String::new(),
+    };
     let _ = writeln!(
         out,
-        "\n### {title}\n\nBase: {} {}.\n\n| Value | Domains | % |\n| --- | ---: | ---: |",
+        "\n### {title}\n\nBase: {} {}.{unknown}\n\n| Value | Domains | % |\n| --- | ---: | ---: |",
         thousands(d.base_count),
         base_label(d.base)
     );
@@ -374,7 +382,7 @@ pub fn render(report: &Report) -> String {
     );
     let _ = writeln!(out, "\n## Mail providers and DMARC report platforms");
     for (_, title, d) in providers(latest) {
-        distribution_table(&mut out, title, d);
+        distribution_table(&mut out, latest, title, d);
     }
     compare(&mut out, report);
     lookalikes(&mut out, latest);
@@ -384,7 +392,7 @@ pub fn render(report: &Report) -> String {
         .into_iter()
         .skip(providers(latest).len())
     {
-        distribution_table(&mut out, title, d);
+        distribution_table(&mut out, latest, title, d);
     }
     group_table(&mut out, latest, "Sectors", "Sector", &latest.sectors);
     group_table(

@@ -163,6 +163,19 @@ pub(crate) fn share_text(c: &Contribution) -> String {
     }
 }
 
+/// The error share (of all scanned domains) of the column a distribution's
+/// base is read from, as `(text, above the threshold)`: shown under every
+/// distribution, as under every other table.
+pub(crate) fn base_error(s: &SnapshotReport, base: &str) -> Option<(String, bool)> {
+    let key = match base {
+        "mx_present" => "null_mx",
+        "spf_present" => "spf_present",
+        "dmarc_valid" | "dmarc_rua_present" => "dmarc_present",
+        _ => return None,
+    };
+    error_share(s, key)
+}
+
 /// Human description of a distribution's base.
 pub(crate) fn base_label(base: &str) -> &'static str {
     match base {
