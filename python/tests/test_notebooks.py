@@ -108,6 +108,9 @@ def test_notebook_figures_equal_report_json(dataset, tmp_path):
                 assert g_got == {k: g_want[k] for k in ("name", "domains", "headline")}
             assert sum(g["domains"] for g in got["sectors"]) == want["domains"]
 
+    # The trend table (issue 16): same dates, counts, shares and error shares.
+    assert notebook["trend"] == report["trend"]
+
     # The sector chart was drawn.
     images = [
         o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if "image/png" in o.get("data", {})

@@ -42,6 +42,19 @@ where
     RangedU64ValueParser::<T>::new().range(range)
 }
 
+/// A clap parser for a percentage flag (`report --min-share`,
+/// `--max-error-share`): a finite number from 0 to 100.
+pub fn percent(text: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number"))?;
+    if value.is_finite() && (0.0..=100.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!("{value} is not in 0..=100"))
+    }
+}
+
 /// `--shard I/N` with N within [`SHARDS`].
 pub fn parse_shard(text: &str) -> Result<mailcensus_input::Shard, String> {
     let shard: mailcensus_input::Shard = text.parse().map_err(|e| format!("{e}"))?;

@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use mailcensus_report::render::{Format, render};
-use mailcensus_report::{Options, SectorMap, build, compare};
+use mailcensus_report::{Brands, Options, SectorMap, build, compare};
 
 /// Output format flag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -40,17 +40,36 @@ pub struct Args {
     #[arg(long, value_name = "PATH")]
     pub out: Option<PathBuf>,
     /// Compare two snapshots: counts of domains that adopted, dropped,
-    /// strengthened or weakened SPF, DMARC enforcement and DNSSEC.
+    /// strengthened or weakened SPF, DMARC enforcement and DNSSEC, and the
+    /// regressions per DNS operator (DMARC enforcing to none, SPF lost,
+    /// DNSSEC bogus, DANE lost).
     #[arg(long, num_args = 2, value_names = ["DATE_A", "DATE_B"])]
     pub compare: Option<Vec<String>>,
-    /// With --compare, write the changed domains as `TOPIC_CHANGE.csv` files here.
+    /// With --compare, write the changed domains as `TOPIC_CHANGE.csv` files
+    /// and the regressions as `regressions.csv` (operator, regression, domain) here.
     #[arg(long, value_name = "DIR", requires = "compare")]
     pub export: Option<PathBuf>,
-    /// Entries in top-N tables (include targets, MX providers, DNS operators).
+    /// Entries in top-N tables (include targets); also the most named rows
+    /// of the DNS operator, MX provider and report platform tables.
     /// [range: 1-10000]
     #[arg(long, default_value_t = 20,
           value_parser = crate::limits::ranged::<usize>(crate::limits::TOP))]
     pub top: usize,
+    /// Minimum share (percent of the table's base) for a DNS operator, MX
+    /// provider or DMARC report platform to get its own row; the rest are "other".
+    /// [range: 0-100]
+    #[arg(long, value_name = "PERCENT", default_value_t = 0.5,
+          value_parser = crate::limits::percent)]
+    pub min_share: f64,
+    /// Error share (percent) above which a figure is printed with a visible
+    /// warning (and listed under `coverage.warnings` in JSON). [range: 0-100]
+    #[arg(long, value_name = "PERCENT", default_value_t = 5.0,
+          value_parser = crate::limits::percent)]
+    pub max_error_share: f64,
+    /// File of brand domains, one per line: list the scanned domains that
+    /// look like them (typos, homoglyphs, brand + word) with their mail posture.
+    #[arg(long, value_name = "FILE")]
+    pub brands: Option<PathBuf>,
 }
 
 /// Runs the command.
@@ -60,6 +79,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Some(p) => Some(SectorMap::load(p)?),
         None => None,
     };
+    let brands = match &args.brands {
+        Some(p) => Some(Brands::load(p)?),
+        None => None,
+    };
+    for (flag, v) in [
+        ("--min-share", args.min_share),
+        ("--max-error-share", args.max_error_share),
+    ] {
+        anyhow::ensure!(
+            (0.0..=100.0).contains(&v),
+            "{flag} is a percentage between 0 and 100, not {v}"
+        );
+    }
     let compare = match args.compare.as_deref() {
         Some([a, b]) => Some((a.clone(), b.clone())),
         Some(_) => anyhow::bail!("--compare takes two dates"),
@@ -67,7 +99,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let opts = Options {
         top_n: args.top,
+        min_share: args.min_share,
+        max_error_share: args.max_error_share,
         sectors,
+        brands,
         compare,
     };
     let report =

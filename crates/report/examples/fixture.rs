@@ -205,6 +205,30 @@ fn row(i: u64, seed: u64) -> Row {
         2 => dmarc.status = Status::Error,
         _ => {}
     }
+    if dmarc.status == Status::Valid {
+        // RFC 9989 tags, and the record text they come from (the report
+        // reads psd from it: the contract has no psd column).
+        let mut rec = format!("v=DMARC1; p={}", dmarc.p.map_or("none", |p| p.label()));
+        if g.chance(80) {
+            dmarc.np = Some(Policy::Reject);
+            rec.push_str("; np=reject");
+        }
+        if g.chance(50) {
+            let test = g.chance(500);
+            dmarc.t = Some(test);
+            rec.push_str(if test { "; t=y" } else { "; t=n" });
+        }
+        if g.chance(30) {
+            rec.push_str("; psd=n");
+        }
+        if let Some(pct) = dmarc.pct {
+            rec.push_str(&format!("; pct={pct}"));
+        }
+        for uri in &dmarc.rua {
+            rec.push_str(&format!("; rua={uri}"));
+        }
+        dmarc.record = Some(rec);
+    }
     let reject = dmarc.p == Some(Policy::Reject);
     p.dmarc = Some(dmarc);
     let dnssec = [

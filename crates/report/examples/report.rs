@@ -1,12 +1,13 @@
 //! The report without the CLI crate: the same library calls as
 //! `mailcensus report`, for benchmarks and tests while the full binary is not
 //! at hand. Flags: `DIR [--sectors CSV] [--format md|html|csv|json] [--out PATH]
-//! [--compare DATE_A DATE_B] [--top N]`.
+//! [--compare DATE_A DATE_B] [--top N] [--min-share PCT] [--max-error-share PCT]
+//! [--brands FILE]`.
 
 use std::time::Instant;
 
 use mailcensus_report::render::{Format, render};
-use mailcensus_report::{Options, SectorMap, build};
+use mailcensus_report::{Brands, Options, SectorMap, build};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
@@ -30,6 +31,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             "--out" => out = Some(val()?),
             "--top" => opts.top_n = val()?.parse()?,
+            "--min-share" => opts.min_share = val()?.parse()?,
+            "--max-error-share" => opts.max_error_share = val()?.parse()?,
+            "--brands" => opts.brands = Some(Brands::load(val()?.as_ref())?),
             "--compare" => {
                 let a = val()?;
                 opts.compare = Some((a, val()?));

@@ -1,9 +1,13 @@
-//! Aggregation of one snapshot: headline counts, distributions and the same
-//! counts per sector, size class and DNS operator.
+//! Aggregation of one snapshot: headline counts, coverage, distributions,
+//! DMARCbis readiness and the same counts per sector, size class and DNS
+//! operator.
 //!
 //! Each row is tested once against every [`METRICS`] predicate into a bit set,
 //! which is then added to the snapshot and to each of its groups; that keeps the
-//! cost per row flat however many groupings are reported.
+//! cost per row flat however many groupings are reported. The same bits, with
+//! the row's DNS operator and MX provider, feed the attribution of changes
+//! between snapshots ([`crate::attribution`]) and, on the latest snapshot, the
+//! look-alike search ([`crate::lookalike`]).
 
 use std::collections::HashMap;
 
@@ -12,16 +16,15 @@ use serde::ser::{SerializeMap, Serializer};
 
 use mailcensus_store::vocab::{AllQualifier, DnssecStatus, MxStatus, Policy};
 
-use crate::metrics::{METRICS, dmarc_valid, pct, present};
+use crate::attribution::Tracker;
+use crate::groups::{self, NO_MX, fold};
+pub use crate::groups::{OTHER, UNKNOWN};
+use crate::lookalike::{Collector, Lookalikes};
+use crate::metrics::{METRICS, dmarc_valid, error_of, metric_index, pct, present};
 use crate::row::Row;
 use crate::sectors::SectorMap;
 
 const _: () = assert!(METRICS.len() <= 64, "metric bits must fit a u64");
-
-/// The label of domains without a sector, or without name servers.
-pub const UNKNOWN: &str = "unknown";
-/// The label that collects the groups beyond the top N.
-pub const OTHER: &str = "other";
 
 /// Headline counts over a set of domains.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,6 +126,8 @@ pub struct Group {
     pub name: String,
     /// Domains in the group: the denominator of its percentages.
     pub domains: u64,
+    /// Names the row stands for: 1, or for `other` how many were folded into it.
+    pub members: u64,
     /// Figures of the group.
     pub headline: Headline,
 }
@@ -136,6 +141,10 @@ pub struct Bucket {
     pub count: u64,
     /// Percentage of the distribution's base.
     pub pct: f64,
+    /// In a folded distribution, the names the row stands for (more than one
+    /// for `other`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub members: Option<u64>,
 }
 
 /// A distribution over a base set of domains.
@@ -162,16 +171,74 @@ pub struct Distributions {
     pub spf_lookups: Distribution,
     /// Top SPF `include:` targets (a domain counts once per target).
     pub spf_include_targets: Distribution,
-    /// Top MX providers by registrable domain of the exchange.
+    /// MX providers: the registrable domain of each domain's most preferred
+    /// exchange, `self-hosted` in one row, providers below the minimum share
+    /// in `other` ([`crate::groups`]).
     pub mx_providers: Distribution,
     /// Microsoft 365: legacy `*.mail.protection.outlook.com` vs DANE-capable `*.mx.microsoft`.
     pub microsoft365: Distribution,
-    /// DMARC aggregate-report destinations by registrable domain of the receiver.
+    /// DMARC report platforms: the first third-party `rua` destination by
+    /// registrable domain, `same domain` in one row, platforms below the
+    /// minimum share in `other`.
     pub dmarc_rua_destinations: Distribution,
     /// Why DNSSEC-bogus domains fail: `dnssec_reason` (RFC 8914 names), every value.
     pub dnssec_bogus_reasons: Distribution,
     /// Why DNSSEC could not be determined: `dnssec_reason` of `error` rows.
     pub dnssec_error_reasons: Distribution,
+}
+
+/// An error share above the report's threshold, and the figures it weakens.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Warning {
+    /// The error metric, e.g. `dnssec_error`.
+    pub error_metric: &'static str,
+    /// Its count and share of every scanned domain.
+    pub error: Figure,
+    /// The threshold it exceeds, in percent.
+    pub threshold_pct: f64,
+    /// The metrics read from the same column, whose shares it leaves open.
+    pub metrics: Vec<&'static str>,
+}
+
+/// How much of a snapshot is known (issue 16 item 7; DESIGN.md "Statistics").
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Coverage {
+    /// Scanned domains: the denominator.
+    pub domains: u64,
+    /// Domains whose resolution failed (lame, timed out, bogus): nothing
+    /// about them is known.
+    pub unresolved: Figure,
+    /// Domains with at least one status column `error`.
+    pub any_error: Figure,
+    /// The threshold above which an error share is flagged, in percent.
+    pub max_error_share: f64,
+    /// Error shares above the threshold, in metric order.
+    pub warnings: Vec<Warning>,
+}
+
+/// DMARCbis readiness (RFC 9989 §4.7): of the domains that publish DMARC
+/// (valid or invalid), how many use the tags RFC 9989 adds (`np`, `psd`,
+/// `t`) and how many still rely on `pct` other than 100, which RFC 9989
+/// removes (a receiver following it applies the policy to every message).
+///
+/// `np`, `t` and `pct` are the contract's columns (`dmarc_np` is the `np`
+/// receivers apply: null when not published or malformed). The contract has
+/// no `psd` column: it is read from `dmarc_record` with the posture crate's
+/// own DMARC reader (a receiver's reading: a malformed `psd` does not count).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Dmarcbis {
+    /// Domains that publish DMARC: the denominator.
+    pub base: u64,
+    /// `np` published (valid).
+    pub np: Figure,
+    /// `psd` published (valid), from the record text.
+    pub psd: Figure,
+    /// `t` published (`y` or `n`).
+    pub t: Figure,
+    /// `t=y`: the policy is in test mode.
+    pub t_test: Figure,
+    /// `pct` published with a value other than 100.
+    pub pct_not_100: Figure,
 }
 
 /// Every figure of one snapshot.
@@ -181,33 +248,24 @@ pub struct SnapshotReport {
     pub date: String,
     /// Scanned domains: the denominator of the headline.
     pub domains: u64,
+    /// How much is known, and the error shares above the threshold.
+    pub coverage: Coverage,
     /// Headline figures.
     pub headline: Headline,
     /// Distributions.
     pub distributions: Distributions,
+    /// DMARCbis readiness.
+    pub dmarcbis: Dmarcbis,
     /// Per sector (empty without a sector file), sorted by name, `unknown` last.
     pub sectors: Vec<Group>,
     /// Per size class (empty without size classes), sorted by name, `unknown` last.
     pub size_classes: Vec<Group>,
-    /// Per DNS operator: top N by domains, then `other`, then `unknown` (no NS).
+    /// Per DNS operator: operators with at least the minimum share by
+    /// domains, then `self-hosted`, `other` and `unknown` (no NS).
     pub dns_operators: Vec<Group>,
-}
-
-/// Lower-cases and strips the trailing dot of a host name, borrowing when it can.
-fn norm_host(host: &str) -> std::borrow::Cow<'_, str> {
-    let h = host.strip_suffix('.').unwrap_or(host);
-    if h.bytes().any(|b| b.is_ascii_uppercase()) {
-        std::borrow::Cow::Owned(h.to_ascii_lowercase())
-    } else {
-        std::borrow::Cow::Borrowed(h)
-    }
-}
-
-/// The registrable domain (public suffix + 1) of `host`, or the host itself
-/// when the list has no rule for it.
-pub fn registrable(host: &str) -> String {
-    let h = norm_host(host);
-    psl::domain_str(&h).unwrap_or(&h).to_string()
+    /// Look-alikes of the `--brands` (latest snapshot only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lookalikes: Option<Lookalikes>,
 }
 
 /// The `include:` targets of an SPF record (RFC 7208 §5.2), lower-cased and
@@ -217,27 +275,13 @@ pub fn spf_includes(record: &str) -> Vec<String> {
     for token in record.split_ascii_whitespace() {
         let t = token.trim_start_matches(['+', '-', '~', '?']);
         if t.len() > 8 && t[..8].eq_ignore_ascii_case("include:") {
-            let target = norm_host(&t[8..]).into_owned();
+            let target = groups::norm_host(&t[8..]).into_owned();
             if !target.is_empty() && !out.contains(&target) {
                 out.push(target);
             }
         }
     }
     out
-}
-
-/// The receiving host of a DMARC `rua`/`ruf` URI (`mailto:x@host!10m`,
-/// RFC 7489 §6.2), if it is a mailto URI.
-pub fn rua_host(uri: &str) -> Option<&str> {
-    let u = uri.trim();
-    let rest = if u.len() >= 7 && u[..7].eq_ignore_ascii_case("mailto:") {
-        &u[7..]
-    } else {
-        return None;
-    };
-    let host = rest.rsplit_once('@')?.1;
-    let host = host.split('!').next().unwrap_or(host).trim();
-    (!host.is_empty()).then_some(host)
 }
 
 fn bump(map: &mut HashMap<String, u64>, key: &str) {
@@ -270,13 +314,60 @@ const DMARC_LADDER: &[&str] = &[
 const SPF_ALL: &[&str] = &["-all", "~all", "?all", "+all", "none"];
 const MS365: &[&str] = &["mail.protection.outlook.com", "mx.microsoft", "both"];
 
+/// The bits of every `*_error` metric.
+fn error_mask() -> u64 {
+    METRICS
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.key.ends_with("_error"))
+        .fold(0, |acc, (i, _)| acc | (1 << i))
+}
+
+/// What an aggregation computes besides the headline.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings<'s> {
+    /// Entries of top-N lists; also caps the rows of folded tables.
+    pub top_n: usize,
+    /// Minimum share (percent of the table's base) for an operator, MX
+    /// provider or report platform to get its own row.
+    pub min_share: f64,
+    /// Error share (percent) above which a figure carries a warning.
+    pub max_error_share: f64,
+    /// The sector join, if any.
+    pub sectors: Option<&'s SectorMap>,
+}
+
+impl Default for Settings<'_> {
+    fn default() -> Self {
+        Settings {
+            top_n: 20,
+            min_share: 0.5,
+            max_error_share: 5.0,
+            sectors: None,
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Readiness {
+    base: u64,
+    np: u64,
+    psd: u64,
+    t: u64,
+    t_test: u64,
+    pct_not_100: u64,
+}
+
 /// Accumulates one snapshot.
 #[derive(Debug)]
 pub struct Aggregator<'s> {
     date: String,
-    top_n: usize,
-    sectors: Option<&'s SectorMap>,
+    settings: Settings<'s>,
+    tracker: Option<&'s mut Tracker>,
+    lookalikes: Option<Collector<'s>>,
+    errors: u64,
     total: Counts,
+    any_error: u64,
     dmarc_ladder: [u64; 7],
     spf_all: [u64; 5],
     spf_lookups: [u64; 13],
@@ -285,23 +376,40 @@ pub struct Aggregator<'s> {
     mx_present: u64,
     ms365: [u64; 3],
     rua_dest: HashMap<String, u64>,
+    rua_present: u64,
+    readiness: Readiness,
     bogus_reasons: HashMap<String, u64>,
     error_reasons: HashMap<String, u64>,
     by_sector: HashMap<String, Counts>,
     by_size: HashMap<String, Counts>,
     by_operator: HashMap<String, Counts>,
-    scratch: Vec<String>,
 }
 
 impl<'s> Aggregator<'s> {
     /// A new aggregator for the snapshot of `date`, listing `top_n` entries in
-    /// top-N tables, joining `sectors` when given.
+    /// top-N tables, joining `sectors` when given, with the default minimum
+    /// share and error-share threshold (the scan's summary uses it).
     pub fn new(date: &str, top_n: usize, sectors: Option<&'s SectorMap>) -> Self {
+        Self::with_settings(
+            date,
+            Settings {
+                top_n,
+                sectors,
+                ..Settings::default()
+            },
+        )
+    }
+
+    /// A new aggregator for the snapshot of `date`.
+    pub fn with_settings(date: &str, settings: Settings<'s>) -> Self {
         Aggregator {
             date: date.to_string(),
-            top_n,
-            sectors,
+            settings,
+            tracker: None,
+            lookalikes: None,
+            errors: error_mask(),
             total: Counts::default(),
+            any_error: 0,
             dmarc_ladder: [0; 7],
             spf_all: [0; 5],
             spf_lookups: [0; 13],
@@ -310,19 +418,52 @@ impl<'s> Aggregator<'s> {
             mx_present: 0,
             ms365: [0; 3],
             rua_dest: HashMap::new(),
+            rua_present: 0,
+            readiness: Readiness::default(),
             bogus_reasons: HashMap::new(),
             error_reasons: HashMap::new(),
             by_sector: HashMap::new(),
             by_size: HashMap::new(),
             by_operator: HashMap::new(),
-            scratch: Vec::new(),
         }
+    }
+
+    /// Also feeds each domain's bits, DNS operator and MX provider to the
+    /// attribution of changes between snapshots.
+    pub fn with_tracker(mut self, tracker: &'s mut Tracker) -> Self {
+        self.tracker = Some(tracker);
+        self
+    }
+
+    /// Also searches the domains for look-alikes of `collector`'s brands.
+    pub fn with_lookalikes(mut self, collector: Collector<'s>) -> Self {
+        self.lookalikes = Some(collector);
+        self
     }
 
     /// Adds one domain.
     pub fn add(&mut self, r: &Row<'_>) {
         let bits = metric_bits(r);
         self.total.add_bits(bits);
+        if bits & self.errors != 0 {
+            self.any_error += 1;
+        }
+
+        if present(r.dmarc_status) {
+            let d = &mut self.readiness;
+            d.base += 1;
+            d.np += u64::from(r.dmarc_np.is_some());
+            d.t += u64::from(r.dmarc_t.is_some());
+            d.t_test += u64::from(r.dmarc_t == Some(true));
+            d.pct_not_100 += u64::from(r.dmarc_pct.is_some_and(|p| p != 100));
+            let psd = r.dmarc_record.is_some_and(|rec| {
+                mailcensus_store::posture::dmarc::read(rec)
+                    .record
+                    .psd
+                    .is_some()
+            });
+            d.psd += u64::from(psd);
+        }
 
         if dmarc_valid(r) {
             let partial = usize::from(r.dmarc_pct.is_some_and(|p| p < 100));
@@ -334,18 +475,9 @@ impl<'s> Aggregator<'s> {
             };
             self.dmarc_ladder[rung] += 1;
             if !r.dmarc_rua.is_empty() {
-                self.scratch.clear();
-                for uri in r.dmarc_rua {
-                    if let Some(host) = rua_host(uri) {
-                        let reg = registrable(host);
-                        if !self.scratch.contains(&reg) {
-                            self.scratch.push(reg);
-                        }
-                    }
-                }
-                for d in &self.scratch {
-                    bump(&mut self.rua_dest, d);
-                }
+                self.rua_present += 1;
+                let platform = groups::report_platform(r.domain, r.dmarc_rua);
+                bump(&mut self.rua_dest, platform.as_deref().unwrap_or(UNKNOWN));
             }
         }
 
@@ -381,22 +513,17 @@ impl<'s> Aggregator<'s> {
             }
         }
 
+        let mut mx = None;
         if r.mx_status == Some(MxStatus::Present) {
             self.mx_present += 1;
-            self.scratch.clear();
             let (mut legacy, mut modern) = (false, false);
             for host in r.mx_hosts {
-                let h = norm_host(host);
+                let h = groups::norm_host(host);
                 legacy |= h.ends_with(".mail.protection.outlook.com");
                 modern |= h.ends_with(".mx.microsoft");
-                let reg = registrable(&h);
-                if !self.scratch.contains(&reg) {
-                    self.scratch.push(reg);
-                }
             }
-            for d in &self.scratch {
-                bump(&mut self.mx_providers, d);
-            }
+            mx = groups::mx_provider(r.domain, r.mx_hosts);
+            bump(&mut self.mx_providers, mx.as_deref().unwrap_or(UNKNOWN));
             match (legacy, modern) {
                 (true, true) => self.ms365[2] += 1,
                 (true, false) => self.ms365[0] += 1,
@@ -405,7 +532,7 @@ impl<'s> Aggregator<'s> {
             }
         }
 
-        if let Some(map) = self.sectors {
+        if let Some(map) = self.settings.sectors {
             let (sector, size) = map.get(r.domain);
             bump_group(&mut self.by_sector, sector.unwrap_or(UNKNOWN), bits);
             if map.has_size_classes() {
@@ -413,15 +540,14 @@ impl<'s> Aggregator<'s> {
             }
         }
 
-        // A domain's operator is the registrable domain of its first listed name
-        // server, so each domain counts in exactly one operator row.
-        match r.ns_hosts.first() {
-            Some(ns) => {
-                let h = norm_host(ns);
-                let op = psl::domain_str(&h).unwrap_or(&h);
-                bump_group(&mut self.by_operator, op, bits);
-            }
-            None => bump_group(&mut self.by_operator, UNKNOWN, bits),
+        let operator = groups::dns_operator(r.domain, r.ns_hosts);
+        let operator = operator.as_deref().unwrap_or(UNKNOWN);
+        bump_group(&mut self.by_operator, operator, bits);
+        if let Some(t) = self.tracker.as_deref_mut() {
+            t.add(r.domain, bits, operator, mx.as_deref().unwrap_or(NO_MX));
+        }
+        if let Some(c) = self.lookalikes.as_mut() {
+            c.add(r, operator);
         }
     }
 
@@ -431,11 +557,10 @@ impl<'s> Aggregator<'s> {
         let spf_present = self.spf_all.iter().sum();
         let dmarc_valid = self.dmarc_ladder.iter().sum();
         let metric = |key: &str| {
-            crate::metrics::metric_index(key)
+            metric_index(key)
                 .map(|i| self.total.metrics[i])
                 .unwrap_or(0)
         };
-        let rua_present = metric("dmarc_rua_present");
         let bogus = metric("dnssec_bogus");
         let errors = metric("dnssec_error");
         let fixed =
@@ -450,6 +575,7 @@ impl<'s> Aggregator<'s> {
                         value: (*l).to_string(),
                         count: *c,
                         pct: pct(*c, base_count),
+                        members: None,
                     })
                     .collect(),
             };
@@ -458,26 +584,91 @@ impl<'s> Aggregator<'s> {
             .chain([">10".to_string(), "unknown".to_string()])
             .collect();
         let lookup_refs: Vec<&str> = lookup_labels.iter().map(String::as_str).collect();
-        let top_n = self.top_n;
+        let Settings {
+            top_n, min_share, ..
+        } = self.settings;
         let distributions = Distributions {
             dmarc_policy: fixed("dmarc_valid", dmarc_valid, DMARC_LADDER, &self.dmarc_ladder),
             spf_all: fixed("spf_present", spf_present, SPF_ALL, &self.spf_all),
             spf_lookups: fixed("spf_present", spf_present, &lookup_refs, &self.spf_lookups),
             spf_include_targets: top("spf_present", spf_present, self.includes, top_n),
-            mx_providers: top("mx_present", self.mx_present, self.mx_providers, top_n),
+            mx_providers: folded(
+                "mx_present",
+                self.mx_present,
+                self.mx_providers,
+                min_share,
+                top_n,
+            ),
             microsoft365: fixed("mx_present", self.mx_present, MS365, &self.ms365),
-            dmarc_rua_destinations: top("dmarc_rua_present", rua_present, self.rua_dest, top_n),
+            dmarc_rua_destinations: folded(
+                "dmarc_rua_present",
+                self.rua_present,
+                self.rua_dest,
+                min_share,
+                top_n,
+            ),
             dnssec_bogus_reasons: top("dnssec_bogus", bogus, self.bogus_reasons, usize::MAX),
             dnssec_error_reasons: top("dnssec_error", errors, self.error_reasons, usize::MAX),
         };
+        let d = &self.readiness;
+        let dmarcbis = Dmarcbis {
+            base: d.base,
+            np: Figure::of(d.np, d.base),
+            psd: Figure::of(d.psd, d.base),
+            t: Figure::of(d.t, d.base),
+            t_test: Figure::of(d.t_test, d.base),
+            pct_not_100: Figure::of(d.pct_not_100, d.base),
+        };
+        let max_error_share = self.settings.max_error_share;
+        let warnings = METRICS
+            .iter()
+            .zip(&self.total.metrics)
+            .filter(|(m, c)| m.key.ends_with("_error") && pct(**c, n) > max_error_share)
+            .map(|(m, c)| Warning {
+                error_metric: m.key,
+                error: Figure::of(*c, n),
+                threshold_pct: max_error_share,
+                metrics: METRICS
+                    .iter()
+                    .filter(|x| error_of(x.key) == Some(m.key))
+                    .map(|x| x.key)
+                    .collect(),
+            })
+            .collect();
+        let coverage = Coverage {
+            domains: n,
+            unresolved: Figure::of(metric("resolution_error"), n),
+            any_error: Figure::of(self.any_error, n),
+            max_error_share,
+            warnings,
+        };
+        let operators = self
+            .by_operator
+            .into_iter()
+            .map(|(k, c)| (k, (c.domains, c)))
+            .collect();
+        let dns_operators = fold(operators, n, min_share, top_n, |a: &mut Counts, b| {
+            a.merge(b)
+        })
+        .into_iter()
+        .map(|f| Group {
+            name: f.name,
+            domains: f.domains,
+            members: f.members,
+            headline: Headline(f.value),
+        })
+        .collect();
         SnapshotReport {
             date: self.date,
             domains: n,
+            coverage,
             headline: Headline(self.total),
             distributions,
+            dmarcbis,
             sectors: sorted_groups(self.by_sector),
             size_classes: sorted_groups(self.by_size),
-            dns_operators: top_groups(self.by_operator, top_n),
+            dns_operators,
+            lookalikes: self.lookalikes.map(Collector::finish),
         }
     }
 }
@@ -497,16 +688,36 @@ fn top(base: &'static str, base_count: u64, map: HashMap<String, u64>, n: usize)
                 value,
                 count,
                 pct: pct(count, base_count),
+                members: None,
             })
             .collect(),
     }
 }
 
-fn group(name: String, c: Counts) -> Group {
-    Group {
-        name,
-        domains: c.domains,
-        headline: Headline(c),
+/// A distribution folded by [`fold`]: one row per name with at least
+/// `min_share` percent of the base, the categories, then `other`.
+fn folded(
+    base: &'static str,
+    base_count: u64,
+    map: HashMap<String, u64>,
+    min_share: f64,
+    cap: usize,
+) -> Distribution {
+    let distinct = map.len() as u64;
+    let rows = map.into_iter().map(|(k, c)| (k, (c, ()))).collect();
+    Distribution {
+        base,
+        base_count,
+        distinct,
+        buckets: fold(rows, base_count, min_share, cap, |_, _| {})
+            .into_iter()
+            .map(|f| Bucket {
+                pct: pct(f.domains, base_count),
+                value: f.name,
+                count: f.domains,
+                members: Some(f.members),
+            })
+            .collect(),
     }
 }
 
@@ -517,33 +728,14 @@ fn sorted_groups(map: HashMap<String, Counts>) -> Vec<Group> {
             .cmp(&(b.0 == UNKNOWN))
             .then_with(|| a.0.cmp(&b.0))
     });
-    v.into_iter().map(|(k, c)| group(k, c)).collect()
-}
-
-fn top_groups(map: HashMap<String, Counts>, n: usize) -> Vec<Group> {
-    let mut unknown = None;
-    let mut v: Vec<(String, Counts)> = Vec::with_capacity(map.len());
-    for (k, c) in map {
-        if k == UNKNOWN {
-            unknown = Some(c);
-        } else {
-            v.push((k, c));
-        }
-    }
-    v.sort_by(|a, b| b.1.domains.cmp(&a.1.domains).then_with(|| a.0.cmp(&b.0)));
-    let mut other: Option<Counts> = None;
-    for (_, c) in v.iter().skip(n) {
-        other.get_or_insert_with(Counts::default).merge(c);
-    }
-    v.truncate(n);
-    let mut out: Vec<Group> = v.into_iter().map(|(k, c)| group(k, c)).collect();
-    if let Some(c) = other {
-        out.push(group(OTHER.to_string(), c));
-    }
-    if let Some(c) = unknown {
-        out.push(group(UNKNOWN.to_string(), c));
-    }
-    out
+    v.into_iter()
+        .map(|(name, c)| Group {
+            name,
+            domains: c.domains,
+            members: 1,
+            headline: Headline(c),
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -568,30 +760,6 @@ mod tests {
             ),
         ] {
             assert_eq!(spf_includes(rec), want, "{rec}");
-        }
-    }
-
-    #[test]
-    fn rua_hosts_come_from_mailto_uris() {
-        for (uri, want) in [
-            ("mailto:dmarc@rua.example.net", Some("rua.example.net")),
-            ("mailto:a@b@c.example!10m", Some("c.example")),
-            ("MAILTO:x@Y.example", Some("Y.example")),
-            ("https://report.example/", None),
-            ("mailto:nobody", None),
-        ] {
-            assert_eq!(rua_host(uri), want, "{uri}");
-        }
-    }
-
-    #[test]
-    fn registrable_domain_uses_the_public_suffix_list() {
-        for (host, want) in [
-            ("ns1.example.co.uk.", "example.co.uk"),
-            ("mx1.MAIL.protection.outlook.com", "outlook.com"),
-            ("a.b.example.be", "example.be"),
-        ] {
-            assert_eq!(registrable(host), want, "{host}");
         }
     }
 }

@@ -1,11 +1,15 @@
 //! `--compare DATE_A DATE_B`: which domains adopted, dropped, strengthened or
-//! weakened SPF, DMARC enforcement and DNSSEC between two snapshots.
+//! weakened SPF, DMARC enforcement and DNSSEC between two snapshots, and the
+//! regressions a registry notifies operators of, listed per DNS operator
+//! (issue 16 item 3): enforcing DMARC to none, SPF lost, DNSSEC turned bogus,
+//! DANE lost.
 //!
 //! Each topic ranks a domain on a small ladder where 0 means "not adopted".
 //! A domain whose column is `error` on either date is counted as `unknown`,
 //! never as a change: an overloaded resolver must not look like a regression.
 //! Snapshot A is held in memory as domain → ranks (about 40 bytes per domain
-//! plus the name); snapshot B is streamed against it.
+//! plus the name); snapshot B is streamed against it. A regression is listed
+//! under the domain's DNS operator on date B ([`crate::groups::dns_operator`]).
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -15,6 +19,7 @@ use mailcensus_store::vocab::{AllQualifier, DnssecStatus, Policy, Status};
 use serde::Serialize;
 
 use crate::ReportError;
+use crate::groups::dns_operator;
 use crate::read::{Snapshot, for_each_row};
 use crate::row::{COMPARE_COLUMNS, Row};
 
@@ -67,8 +72,78 @@ fn dnssec_rank(r: &Row<'_>) -> u8 {
     }
 }
 
-fn ranks(r: &Row<'_>) -> [u8; 3] {
-    [spf_rank(r), dmarc_rank(r), dnssec_rank(r)]
+/// Whether DNSSEC is bogus: 1 bogus, 0 secure or insecure.
+fn bogus_rank(r: &Row<'_>) -> u8 {
+    match r.dnssec_status {
+        Some(DnssecStatus::Bogus) => 1,
+        Some(DnssecStatus::Secure | DnssecStatus::Insecure) => 0,
+        Some(DnssecStatus::Error) | None => UNKNOWN,
+    }
+}
+
+/// DANE: 1 valid, 0 invalid or absent.
+fn dane_rank(r: &Row<'_>) -> u8 {
+    match r.dane_status {
+        Some(Status::Valid) => 1,
+        Some(Status::Invalid | Status::Absent) => 0,
+        Some(Status::Error) | None => UNKNOWN,
+    }
+}
+
+/// Ranks per topic, then the bogus and DANE flags of the regressions.
+fn ranks(r: &Row<'_>) -> [u8; 5] {
+    [
+        spf_rank(r),
+        dmarc_rank(r),
+        dnssec_rank(r),
+        bogus_rank(r),
+        dane_rank(r),
+    ]
+}
+
+/// Regressions, in output order.
+pub const REGRESSIONS: &[&str] = &[
+    "dmarc_enforcing_to_none",
+    "spf_lost",
+    "dnssec_bogus",
+    "dane_lost",
+];
+
+/// Which [`REGRESSIONS`] a domain suffered from ranks `a` to ranks `b`. An
+/// `error` on either date is no regression.
+fn regressions(a: &[u8; 5], b: &[u8; 5]) -> [bool; 4] {
+    let known = |x: u8| x != UNKNOWN;
+    [
+        // Enforcing (quarantine or reject, any pct) to not enforcing: p=none,
+        // no policy, or no record (RFC 7489 §6.3).
+        known(a[1]) && known(b[1]) && a[1] > 0 && b[1] == 0,
+        // A v=spf1 record (valid or invalid) to none.
+        known(a[0]) && known(b[0]) && a[0] > 0 && b[0] == 0,
+        // Secure or insecure to bogus.
+        known(a[3]) && a[3] == 0 && b[3] == 1,
+        // DANE valid to invalid or absent.
+        known(b[4]) && a[4] == 1 && b[4] == 0,
+    ]
+}
+
+/// The regressions of one DNS operator.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct OperatorRegressions {
+    /// The DNS operator on the later date (DNS-derived: escape before display).
+    pub dns_operator: String,
+    /// Domains with at least one regression.
+    pub domains: u64,
+    /// Enforcing DMARC to not enforcing.
+    pub dmarc_enforcing_to_none: u64,
+    /// SPF record removed.
+    pub spf_lost: u64,
+    /// DNSSEC turned bogus.
+    pub dnssec_bogus: u64,
+    /// DANE valid to not valid.
+    pub dane_lost: u64,
+    /// `(regression index, domain)`, sorted; exported as files, not in JSON.
+    #[serde(skip)]
+    pub list: Vec<(usize, String)>,
 }
 
 /// The change of one topic from rank `a` to rank `b`, as an index into
@@ -122,11 +197,13 @@ pub struct Comparison {
     /// Changed domains per `(topic, change)`, sorted; exported as files, not in JSON.
     #[serde(skip)]
     pub domains: Vec<((usize, usize), Vec<String>)>,
+    /// Regressions per DNS operator, most regressed domains first.
+    pub regressions: Vec<OperatorRegressions>,
 }
 
 /// Compares snapshots `a` and `b`.
 pub fn compare(a: &Snapshot, b: &Snapshot) -> Result<Comparison, ReportError> {
-    let mut before: HashMap<Box<str>, [u8; 3]> = HashMap::new();
+    let mut before: HashMap<Box<str>, [u8; 5]> = HashMap::new();
     for_each_row(&a.files, COMPARE_COLUMNS, |r| {
         before.insert(r.domain.into(), ranks(r));
     })?;
@@ -139,6 +216,7 @@ pub fn compare(a: &Snapshot, b: &Snapshot) -> Result<Comparison, ReportError> {
         .collect();
     let mut lists: Vec<Vec<String>> = vec![Vec::new(); TOPICS.len() * CHANGES.len()];
     let (mut common, mut only_b) = (0u64, 0u64);
+    let mut by_operator: HashMap<String, OperatorRegressions> = HashMap::new();
     for_each_row(&b.files, COMPARE_COLUMNS, |r| {
         let Some(ra) = before.remove(r.domain) else {
             only_b += 1;
@@ -146,6 +224,25 @@ pub fn compare(a: &Snapshot, b: &Snapshot) -> Result<Comparison, ReportError> {
         };
         common += 1;
         let rb = ranks(r);
+        let lost = regressions(&ra, &rb);
+        if lost.iter().any(|x| *x) {
+            let op = dns_operator(r.domain, r.ns_hosts)
+                .unwrap_or_else(|| crate::groups::UNKNOWN.to_string());
+            let entry = by_operator.entry(op).or_default();
+            entry.domains += 1;
+            for (i, hit) in lost.iter().enumerate() {
+                if *hit {
+                    let n = match i {
+                        0 => &mut entry.dmarc_enforcing_to_none,
+                        1 => &mut entry.spf_lost,
+                        2 => &mut entry.dnssec_bogus,
+                        _ => &mut entry.dane_lost,
+                    };
+                    *n += 1;
+                    entry.list.push((i, r.domain.to_string()));
+                }
+            }
+        }
         for (t, topic) in topics.iter_mut().enumerate() {
             let c = change(ra[t], rb[t]);
             match c {
@@ -169,6 +266,19 @@ pub fn compare(a: &Snapshot, b: &Snapshot) -> Result<Comparison, ReportError> {
             ((i / CHANGES.len(), i % CHANGES.len()), v)
         })
         .collect();
+    let mut regressions: Vec<OperatorRegressions> = by_operator
+        .into_iter()
+        .map(|(name, mut o)| {
+            o.dns_operator = name;
+            o.list.sort_unstable();
+            o
+        })
+        .collect();
+    regressions.sort_by(|x, y| {
+        y.domains
+            .cmp(&x.domains)
+            .then_with(|| x.dns_operator.cmp(&y.dns_operator))
+    });
     Ok(Comparison {
         date_a: a.date.clone(),
         date_b: b.date.clone(),
@@ -177,6 +287,7 @@ pub fn compare(a: &Snapshot, b: &Snapshot) -> Result<Comparison, ReportError> {
         only_b,
         topics,
         domains,
+        regressions,
     })
 }
 
@@ -197,6 +308,28 @@ pub fn export(cmp: &Comparison, dir: &Path) -> Result<Vec<std::path::PathBuf>, R
         w.flush().map_err(io)?;
         written.push(path);
     }
+    // The regressions, one line per (operator, regression, domain), so a
+    // registry can filter by operator and notify it.
+    let path = dir.join("regressions.csv");
+    let file = std::fs::File::create(&path).map_err(ReportError::io("create", &path))?;
+    let mut w = std::io::BufWriter::new(file);
+    let io = |e| ReportError::io("write", &path)(e);
+    writeln!(w, "dns_operator,regression,domain").map_err(io)?;
+    let cell = crate::render::csv::cell;
+    for o in &cmp.regressions {
+        for (i, d) in &o.list {
+            writeln!(
+                w,
+                "{},{},{}",
+                cell(&o.dns_operator),
+                REGRESSIONS[*i],
+                cell(d)
+            )
+            .map_err(io)?;
+        }
+    }
+    w.flush().map_err(io)?;
+    written.push(path);
     Ok(written)
 }
 

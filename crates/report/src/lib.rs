@@ -9,12 +9,20 @@
 //!
 //! * a headline table per snapshot, with the definitions of DESIGN.md
 //!   "Statistics" ([`metrics`]): the denominator is every scanned domain, and every
-//!   status column's `error` share is shown beside the adoption figures;
+//!   status column's `error` share is shown beside the adoption figures, with a
+//!   warning where it exceeds `--max-error-share` ([`aggregate::Coverage`]);
+//! * trends across snapshots ([`Trend`]) and, for each pair of consecutive
+//!   snapshots, what caused each change: its split among DNS operators and
+//!   MX providers ([`attribution`]);
 //! * distributions (DMARC policy ladder, SPF all-qualifier and lookup counts, top
 //!   SPF include targets, MX providers, Microsoft 365 legacy vs `mx.microsoft`,
-//!   DMARC report destinations);
-//! * the headline per sector and size class ([`sectors`]) and per DNS operator;
-//! * trends across snapshots and a two-date comparison ([`compare`]).
+//!   DMARC report platforms) and DMARCbis readiness;
+//! * the headline per sector and size class ([`sectors`]) and per DNS operator,
+//!   operators, providers and platforms grouped by registrable domain with
+//!   self-hosted ones in one row and those below `--min-share` in `other`
+//!   ([`groups`]);
+//! * look-alikes of the analyst's brands with their mail posture ([`lookalike`]);
+//! * a two-date comparison with regressions per DNS operator ([`compare`]).
 //!
 //! [`render`] writes it as Markdown, one self-contained HTML file with inline SVG
 //! charts ([`render::svg`]), CSV (formula-injection safe) or JSON (every figure,
@@ -25,8 +33,11 @@
 #![deny(missing_docs)]
 
 pub mod aggregate;
+pub mod attribution;
 pub mod compare;
 pub mod fixture;
+pub mod groups;
+pub mod lookalike;
 pub mod metrics;
 pub mod read;
 pub mod render;
@@ -37,13 +48,15 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-pub use aggregate::{Aggregator, SnapshotReport};
+pub use aggregate::{Aggregator, Settings, SnapshotReport};
+pub use attribution::Change;
 pub use compare::Comparison;
+pub use lookalike::Brands;
 pub use row::Row;
 pub use sectors::SectorMap;
 
 /// Version of the JSON layout; bumped when a key changes meaning or goes away.
-pub const SCHEMA: &str = "mailcensus-report/1";
+pub const SCHEMA: &str = "mailcensus-report/2";
 
 /// Errors of the report.
 ///
@@ -112,6 +125,9 @@ pub enum ReportError {
     /// The sector file is malformed.
     #[error("sector file: {0}")]
     Sectors(String),
+    /// The brand file is malformed.
+    #[error("brand file: {0}")]
+    Brands(String),
     /// A fixture description names a value outside the contract.
     #[error("fixture: {0}")]
     Fixture(String),
@@ -149,10 +165,18 @@ impl ReportError {
 /// What to compute.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// Entries of top-N lists (include targets, MX providers, DNS operators).
+    /// Entries of top-N lists (include targets); also caps the named rows of
+    /// the operator, MX provider and report platform tables.
     pub top_n: usize,
+    /// Minimum share (percent of the table's base) for a DNS operator, MX
+    /// provider or report platform to get its own row; the rest are `other`.
+    pub min_share: f64,
+    /// Error share (percent) above which a figure carries a visible warning.
+    pub max_error_share: f64,
     /// The sector join, if any.
     pub sectors: Option<SectorMap>,
+    /// Brands whose look-alikes to list, if any.
+    pub brands: Option<Brands>,
     /// Two dates to compare.
     pub compare: Option<(String, String)>,
 }
@@ -161,8 +185,67 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             top_n: 20,
+            min_share: 0.5,
+            max_error_share: 5.0,
             sectors: None,
+            brands: None,
             compare: None,
+        }
+    }
+}
+
+/// One metric across the snapshots.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrendRow {
+    /// The metric's key.
+    pub metric: &'static str,
+    /// Domains meeting it, per snapshot.
+    pub counts: Vec<u64>,
+    /// Its share, per snapshot (one decimal).
+    pub pct: Vec<f64>,
+    /// The share of its column that could not be determined, per snapshot.
+    pub error_pct: Vec<f64>,
+}
+
+/// The trend table: the headline shares of [`metrics::TREND_METRICS`] over
+/// the snapshots, with their error shares.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Trend {
+    /// Snapshot dates, oldest first.
+    pub dates: Vec<String>,
+    /// Scanned domains per snapshot.
+    pub domains: Vec<u64>,
+    /// One row per trend metric.
+    pub metrics: Vec<TrendRow>,
+}
+
+impl Trend {
+    /// The trend table of `snapshots`.
+    pub fn of(snapshots: &[SnapshotReport]) -> Self {
+        let figure = |s: &SnapshotReport, key: &str| {
+            metrics::metric_index(key).map_or(0, |i| s.headline.0.metrics[i])
+        };
+        Trend {
+            dates: snapshots.iter().map(|s| s.date.clone()).collect(),
+            domains: snapshots.iter().map(|s| s.domains).collect(),
+            metrics: metrics::TREND_METRICS
+                .iter()
+                .map(|key| TrendRow {
+                    metric: key,
+                    counts: snapshots.iter().map(|s| figure(s, key)).collect(),
+                    pct: snapshots
+                        .iter()
+                        .map(|s| metrics::pct(figure(s, key), s.domains))
+                        .collect(),
+                    error_pct: snapshots
+                        .iter()
+                        .map(|s| {
+                            let e = metrics::error_of(key).map_or(0, |e| figure(s, e));
+                            metrics::pct(e, s.domains)
+                        })
+                        .collect(),
+                })
+                .collect(),
         }
     }
 }
@@ -204,8 +287,17 @@ pub struct Report {
     pub schema: &'static str,
     /// Metric definitions.
     pub definitions: Definitions,
+    /// The threshold of the error-share warnings, in percent.
+    pub max_error_share: f64,
+    /// The minimum share of a named row in the operator, MX provider and
+    /// report platform tables, in percent.
+    pub min_share: f64,
     /// Snapshots, oldest first.
     pub snapshots: Vec<SnapshotReport>,
+    /// The headline shares over time.
+    pub trend: Trend,
+    /// What caused each change, per pair of consecutive snapshots, oldest first.
+    pub changes: Vec<Change>,
     /// The `--compare` result, if asked for.
     pub compare: Option<Comparison>,
     /// Rows read (all snapshots, plus the comparison's second pass).
@@ -218,10 +310,29 @@ pub fn build(dir: &Path, opts: &Options) -> Result<Report, ReportError> {
     let snaps = read::discover(dir)?;
     let mut snapshots = Vec::with_capacity(snaps.len());
     let mut rows_read = 0;
-    for snap in &snaps {
-        let mut agg = Aggregator::new(&snap.date, opts.top_n, opts.sectors.as_ref());
+    let mut tracker = (snaps.len() > 1).then(attribution::Tracker::new);
+    for (k, snap) in snaps.iter().enumerate() {
+        let settings = Settings {
+            top_n: opts.top_n,
+            min_share: opts.min_share,
+            max_error_share: opts.max_error_share,
+            sectors: opts.sectors.as_ref(),
+        };
+        let mut agg = Aggregator::with_settings(&snap.date, settings);
+        if let Some(t) = tracker.as_mut() {
+            agg = agg.with_tracker(t);
+        }
+        // Look-alikes are searched in the latest snapshot: the domains
+        // delegated now.
+        if let Some(brands) = opts.brands.as_ref().filter(|_| k + 1 == snaps.len()) {
+            agg = agg.with_lookalikes(lookalike::Collector::new(brands, &snap.date));
+        }
         rows_read += read::for_each_row(&snap.files, row::REPORT_COLUMNS, |r| agg.add(r))?;
-        snapshots.push(agg.finish());
+        let report = agg.finish();
+        if let Some(t) = tracker.as_mut() {
+            t.finish_snapshot(&report.date, report.domains);
+        }
+        snapshots.push(report);
     }
     let compare = match &opts.compare {
         Some((a, b)) => {
@@ -240,7 +351,13 @@ pub fn build(dir: &Path, opts: &Options) -> Result<Report, ReportError> {
     Ok(Report {
         schema: SCHEMA,
         definitions: Definitions,
+        max_error_share: opts.max_error_share,
+        min_share: opts.min_share,
+        trend: Trend::of(&snapshots),
         snapshots,
+        changes: tracker
+            .map(attribution::Tracker::into_changes)
+            .unwrap_or_default(),
         compare,
         rows_read,
     })

@@ -294,6 +294,45 @@ pub const KEY_METRICS: &[&str] = &[
     "dane_valid",
 ];
 
+/// The headline shares drawn together in the trend chart that opens a
+/// report over several snapshots, and attributed to DNS operators and MX
+/// providers between consecutive snapshots (issue 16).
+pub const TREND_METRICS: &[&str] = &[
+    "spf_present",
+    "dmarc_present",
+    "dmarc_enforcing",
+    "dnssec_secure",
+    "null_mx",
+    "mta_sts_valid",
+    "dane_valid",
+];
+
+/// The `*_error` metric that says how much of metric `key` could not be
+/// determined: the error share of the status column the metric reads. `None`
+/// for the error metrics themselves.
+///
+/// `parked` reads three columns; its error share is taken as the MX
+/// column's, the first a parked domain needs (a null MX). `nxdomain` and the
+/// resolution error are both read from `resolution`.
+pub fn error_of(key: &str) -> Option<&'static str> {
+    if key.ends_with("_error") {
+        return None;
+    }
+    Some(match key {
+        "nxdomain" => "resolution_error",
+        "null_mx" | "parked" => "mx_error",
+        k if k.starts_with("spf_") => "spf_error",
+        k if k.starts_with("dmarc_") => "dmarc_error",
+        k if k.starts_with("dnssec_") => "dnssec_error",
+        k if k.starts_with("bimi_") => "bimi_error",
+        k if k.starts_with("mta_sts_") => "mta_sts_error",
+        k if k.starts_with("tlsrpt_") => "tlsrpt_error",
+        k if k.starts_with("dkim_") => "dkim_error",
+        k if k.starts_with("dane_") => "dane_error",
+        _ => return None,
+    })
+}
+
 /// Index of `key` in [`METRICS`].
 pub fn metric_index(key: &str) -> Option<usize> {
     METRICS.iter().position(|m| m.key == key)
@@ -353,8 +392,23 @@ mod tests {
             k.chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         }));
-        for k in KEY_METRICS {
+        for k in KEY_METRICS.iter().chain(TREND_METRICS) {
             assert!(metric_index(k).is_some(), "{k}");
         }
+    }
+
+    /// Every adoption figure has the error share of the column it reads
+    /// beside it (DESIGN.md "Statistics"; issue 16 item 7).
+    #[test]
+    fn every_adoption_metric_names_an_existing_error_metric() {
+        for m in METRICS {
+            match error_of(m.key) {
+                Some(e) => assert!(metric_index(e).is_some(), "{} -> {e}", m.key),
+                None => assert!(m.key.ends_with("_error"), "{} has no error share", m.key),
+            }
+        }
+        assert_eq!(error_of("dnssec_secure"), Some("dnssec_error"));
+        assert_eq!(error_of("null_mx"), Some("mx_error"));
+        assert_eq!(error_of("dane_error"), None);
     }
 }

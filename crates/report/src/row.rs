@@ -3,10 +3,10 @@
 //! writes them from ([`mailcensus_store::vocab`]).
 
 use mailcensus_store::schema::{
-    BIMI_STATUS, Column, DANE_STATUS, DKIM_STATUS, DMARC_P, DMARC_PCT, DMARC_RUA,
-    DMARC_RUA_AUTHORIZED, DMARC_STATUS, DNSSEC_REASON, DNSSEC_STATUS, DOMAIN, MTA_STS_STATUS,
-    MX_HOSTS, MX_STATUS, NS_HOSTS, PARKED, RESOLUTION, SPF_ALL, SPF_LOOKUPS, SPF_RECORD,
-    SPF_STATUS, TLSRPT_STATUS,
+    BIMI_STATUS, Column, DANE_STATUS, DKIM_STATUS, DMARC_NP, DMARC_P, DMARC_PCT, DMARC_RECORD,
+    DMARC_RUA, DMARC_RUA_AUTHORIZED, DMARC_STATUS, DMARC_T, DNSSEC_REASON, DNSSEC_STATUS, DOMAIN,
+    MTA_STS_STATUS, MX_HOSTS, MX_STATUS, NS_HOSTS, PARKED, RESOLUTION, SPF_ALL, SPF_LOOKUPS,
+    SPF_RECORD, SPF_STATUS, TLSRPT_STATUS,
 };
 use mailcensus_store::vocab::{
     AllQualifier, BimiStatus, DkimStatus, DnssecStatus, MxStatus, Policy, Resolution, Status,
@@ -25,8 +25,11 @@ pub const REPORT_COLUMNS: &[Column] = &[
     SPF_ALL,
     SPF_LOOKUPS,
     DMARC_STATUS,
+    DMARC_RECORD,
     DMARC_P,
+    DMARC_NP,
     DMARC_PCT,
+    DMARC_T,
     DMARC_RUA,
     DMARC_RUA_AUTHORIZED,
     DNSSEC_STATUS,
@@ -44,15 +47,19 @@ pub const REPORT_COLUMNS: &[Column] = &[
 /// there rather than refusing a snapshot a nightly run wrote last year.
 pub const LATER_COLUMNS: &[Column] = &[DNSSEC_REASON];
 
-/// The columns `--compare` needs: enough to rank SPF, DMARC enforcement and DNSSEC.
+/// The columns `--compare` needs: enough to rank SPF, DMARC enforcement and
+/// DNSSEC, to see DANE lost, and the name servers that name the DNS operator
+/// a regression is listed under.
 pub const COMPARE_COLUMNS: &[Column] = &[
     DOMAIN,
+    NS_HOSTS,
     SPF_STATUS,
     SPF_ALL,
     DMARC_STATUS,
     DMARC_P,
     DMARC_PCT,
     DNSSEC_STATUS,
+    DANE_STATUS,
 ];
 
 /// A borrowed view of one row. Columns outside the projection, and nulls (a
@@ -80,10 +87,17 @@ pub struct Row<'a> {
     pub spf_lookups: Option<i32>,
     /// DMARC status.
     pub dmarc_status: Option<Status>,
+    /// The DMARC record as published (attacker-controlled text); `None` when
+    /// there is none, or more than one.
+    pub dmarc_record: Option<&'a str>,
     /// The policy receivers apply, `None` when the tag is absent.
     pub dmarc_p: Option<Policy>,
+    /// The `np` receivers apply (RFC 9989), `None` when not published.
+    pub dmarc_np: Option<Policy>,
     /// `pct=` (RFC 7489 §6.3), `None` when absent.
     pub dmarc_pct: Option<i32>,
+    /// `t=` (RFC 9989 test flag), `None` when absent.
+    pub dmarc_t: Option<bool>,
     /// Aggregate-report URIs as published.
     pub dmarc_rua: &'a [&'a str],
     /// Every external destination authorised (RFC 7489 §7.1); `None` if none is external.

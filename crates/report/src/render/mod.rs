@@ -10,6 +10,9 @@ pub mod markup;
 pub mod svg;
 
 use crate::aggregate::{Distribution, SnapshotReport};
+use crate::attribution::{Contribution, MetricChange};
+use crate::groups::OTHER;
+use crate::metrics::{METRICS, error_of, metric_index, pct_text};
 use crate::{Report, ReportError};
 
 /// Output format of the report.
@@ -53,12 +56,30 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
-/// The distributions of a snapshot with their titles, in display order.
+/// The folded provider tables of a snapshot with their titles: MX providers
+/// and DMARC report platforms.
+pub(crate) fn providers(s: &SnapshotReport) -> [(&'static str, &'static str, &Distribution); 2] {
+    let d = &s.distributions;
+    [
+        ("mx_providers", "MX providers", &d.mx_providers),
+        (
+            "dmarc_rua_destinations",
+            "DMARC report platforms",
+            &d.dmarc_rua_destinations,
+        ),
+    ]
+}
+
+/// The distributions of a snapshot with their titles, in display order
+/// ([`providers`] first).
 pub(crate) fn distributions(
     s: &SnapshotReport,
 ) -> [(&'static str, &'static str, &Distribution); 9] {
     let d = &s.distributions;
+    let [mx, rua] = providers(s);
     [
+        mx,
+        rua,
         ("dmarc_policy", "DMARC policy ladder", &d.dmarc_policy),
         ("spf_all", "SPF all-qualifier", &d.spf_all),
         ("spf_lookups", "SPF DNS lookups", &d.spf_lookups),
@@ -67,28 +88,92 @@ pub(crate) fn distributions(
             "Top SPF include targets",
             &d.spf_include_targets,
         ),
-        ("mx_providers", "Top MX providers", &d.mx_providers),
         (
             "microsoft365",
             "Microsoft 365 MX: legacy vs mx.microsoft",
             &d.microsoft365,
         ),
         (
-            "dmarc_rua_destinations",
-            "DMARC report destinations",
-            &d.dmarc_rua_destinations,
-        ),
-        (
             "dnssec_bogus_reasons",
-            "Why DNSSEC is bogus (resolver's Extended DNS Error, RFC 8914)",
+            "Why DNSSEC is bogus (Extended DNS Error)",
             &d.dnssec_bogus_reasons,
         ),
         (
             "dnssec_error_reasons",
-            "Why DNSSEC could not be determined (Extended DNS Error)",
+            "Why DNSSEC is undetermined (EDE)",
             &d.dnssec_error_reasons,
         ),
     ]
+}
+
+/// The label of metric `key`.
+pub(crate) fn label(key: &str) -> &'static str {
+    metric_index(key).map_or("", |i| METRICS[i].label)
+}
+
+/// The error share of metric `key`'s column in `s`, as text, and whether it
+/// exceeds the report's threshold.
+pub(crate) fn error_share(s: &SnapshotReport, key: &str) -> Option<(String, bool)> {
+    let e = error_of(key)?;
+    let warn = s.coverage.warnings.iter().any(|w| w.error_metric == e);
+    let c = metric_index(e).map_or(0, |i| s.headline.0.metrics[i]);
+    Some((pct_text(c, s.domains), warn))
+}
+
+/// The sentence parts of one metric's change: the signed points, and the
+/// largest operator and MX provider parts with their share of the change.
+pub(crate) struct ChangeLine<'a> {
+    /// The metric's label.
+    pub label: &'static str,
+    /// `+4.1` or `-0.3`.
+    pub delta: String,
+    /// The largest DNS-operator part, unless it is `other`.
+    pub operator: Option<&'a Contribution>,
+    /// The largest MX-provider part, unless it is `other`.
+    pub mx: Option<&'a Contribution>,
+}
+
+/// Changes of at least a tenth of a point, as sentence parts.
+pub(crate) fn change_line(m: &MetricChange) -> Option<ChangeLine<'_>> {
+    if m.delta_points.abs() < 0.05 {
+        return None;
+    }
+    fn top(v: &[Contribution]) -> Option<&Contribution> {
+        v.first()
+            .filter(|c| c.name != OTHER && c.share_of_change.is_some())
+    }
+    Some(ChangeLine {
+        label: label(m.metric),
+        delta: format!("{:+.1}", m.delta_points),
+        operator: top(&m.by_dns_operator),
+        mx: top(&m.by_mx_provider),
+    })
+}
+
+/// How much of a change a part explains, as text: `91% of it` when the
+/// part moved with the change and explains at most all of it; otherwise
+/// (parts that cancel out, a part larger than the net change) the part in
+/// points, `largest part +0.11 points`, since a percentage of a net change
+/// would read as nonsense (346% of it).
+pub(crate) fn share_text(c: &Contribution) -> String {
+    match c.share_of_change {
+        Some(s) if s > 0.0 && s < 10.0 => format!("{s:.1}% of it"),
+        Some(s) if s > 0.0 && s <= 100.0 => format!("{s:.0}% of it"),
+        _ => format!("largest part {:+.2} points", c.points),
+    }
+}
+
+/// The error share (of all scanned domains) of the column a distribution's
+/// base is read from, as `(text, above the threshold)`: shown under every
+/// distribution, as under every other table.
+pub(crate) fn base_error(s: &SnapshotReport, base: &str) -> Option<(String, bool)> {
+    let key = match base {
+        "mx_present" => "null_mx",
+        "spf_present" => "spf_present",
+        "dmarc_valid" | "dmarc_rua_present" => "dmarc_present",
+        _ => return None,
+    };
+    error_share(s, key)
 }
 
 /// Human description of a distribution's base.
@@ -96,7 +181,7 @@ pub(crate) fn base_label(base: &str) -> &'static str {
     match base {
         "dmarc_valid" => "domains with valid DMARC",
         "spf_present" => "domains with SPF",
-        "mx_present" => "domains with MX",
+        "mx_present" => "domains with MX hosts",
         "dmarc_rua_present" => "domains with valid DMARC and rua",
         "dnssec_bogus" => "DNSSEC-bogus domains",
         "dnssec_error" => "domains whose DNSSEC status is error",
