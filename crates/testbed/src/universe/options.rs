@@ -40,6 +40,11 @@ pub struct UniverseOptions {
     pub signed: Option<usize>,
     /// Lame delegations to the silent 127.0.0.2; `None`: 0.1% of domains.
     pub dead_lame: Option<usize>,
+    /// Domains planned together at most; `None`: [`BLOCK_DOMAINS`]. A larger
+    /// universe is planned and written block by block (see `plan_blocks`).
+    ///
+    /// [`BLOCK_DOMAINS`]: super::BLOCK_DOMAINS
+    pub block_domains: Option<usize>,
 }
 
 impl UniverseOptions {
@@ -52,6 +57,7 @@ impl UniverseOptions {
             layout: None,
             signed: None,
             dead_lame: None,
+            block_domains: None,
         }
     }
 }
