@@ -609,6 +609,27 @@ fn universe_larger_than_a_block_is_planned_block_by_block() {
         truth[..400]
     );
 
+    // A dump-only universe (a benchmark's input) is the same dump, alone.
+    let dump_only = dir.path().join("dump-only");
+    generate(
+        &UniverseOptions {
+            dump_only: true,
+            ..opts(600)
+        },
+        &dump_only,
+    )
+    .unwrap();
+    assert_eq!(
+        std::fs::read(dump_only.join("dump.zone")).unwrap(),
+        std::fs::read(out.join("dump.zone")).unwrap()
+    );
+    let mut files: Vec<String> = std::fs::read_dir(&dump_only)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    files.sort();
+    assert_eq!(files, ["dump.zone", "summary.json"]);
+
     // A customer of the first block's mail provider, planned in the last block,
     // has the provider's SPF record in its walk (valid, one include lookup)
     // and Knot serves its records from the one flat zone.

@@ -45,6 +45,10 @@ pub struct UniverseOptions {
     ///
     /// [`BLOCK_DOMAINS`]: super::BLOCK_DOMAINS
     pub block_domains: Option<usize>,
+    /// Write only the scanner's input (`dump.zone`) and `summary.json`: no
+    /// zones, truth or sectors. For benchmark inputs too large for the disk
+    /// whose names another, smaller universe of the same seed serves.
+    pub dump_only: bool,
 }
 
 impl UniverseOptions {
@@ -58,6 +62,7 @@ impl UniverseOptions {
             signed: None,
             dead_lame: None,
             block_domains: None,
+            dump_only: false,
         }
     }
 }

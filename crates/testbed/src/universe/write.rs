@@ -114,7 +114,9 @@ pub fn generate(opts: &UniverseOptions, out: &Path) -> Result<Generated, Testbed
     let mname = format!("a.nic.{tld}");
     let tld_path = zones_dir.join(format!("{tld}.zone"));
     let unsigned_tld = keys.join("tld.unsigned");
-    let mut tld_zone = Sink::create(if layout == Layout::Zones {
+    let mut tld_zone = Sink::create(if opts.dump_only {
+        Path::new("/dev/null")
+    } else if layout == Layout::Zones {
         &unsigned_tld
     } else {
         &tld_path
@@ -134,8 +136,18 @@ pub fn generate(opts: &UniverseOptions, out: &Path) -> Result<Generated, Testbed
     let mut zones_list = Sink::create(&zones_list_tmp)?;
     zones_list.put(&format!("{tld} zones/{tld}.zone\n"))?;
     let mut zones = 1;
-    let mut truth = Sink::create(&out.join("truth.jsonl"))?;
-    let mut sectors = Sink::create(&out.join("sectors.csv"))?;
+    // `dump_only` discards what the scanner does not read: the served zones
+    // (child zones are then neither written nor signed), truth and sectors.
+    let kept = |name: &str| {
+        if opts.dump_only {
+            let _ = fs::remove_file(out.join(name));
+            PathBuf::from("/dev/null")
+        } else {
+            out.join(name)
+        }
+    };
+    let mut truth = Sink::create(&kept("truth.jsonl"))?;
+    let mut sectors = Sink::create(&kept("sectors.csv"))?;
     sectors.put("domain,sector,size_class\n")?;
     let mut counts = SummaryCounts::default();
     let mut domains = 0;
@@ -144,7 +156,7 @@ pub fn generate(opts: &UniverseOptions, out: &Path) -> Result<Generated, Testbed
     plan_blocks(opts, |_, doms| {
         // Child zones (zones layout), signed where planned.
         let mut ds_of: HashMap<String, String> = HashMap::new();
-        if layout == Layout::Zones {
+        if layout == Layout::Zones && !opts.dump_only {
             let mut jobs = Vec::new();
             for d in doms.iter().filter(|d| d.served()) {
                 let file = children_dir.join(format!("{}.zone", d.label));
@@ -194,7 +206,11 @@ pub fn generate(opts: &UniverseOptions, out: &Path) -> Result<Generated, Testbed
     truth.finish()?;
     sectors.finish()?;
     zones_list.finish()?;
-    if layout == Layout::Zones {
+    if opts.dump_only {
+        let _ = fs::remove_dir_all(&zones_dir);
+        let _ = fs::remove_file(out.join("zones.list"));
+        let _ = fs::remove_file(out.join("trust-anchors"));
+    } else if layout == Layout::Zones {
         let key = signing::keygen(&format!("{tld}."), Algorithm::EcdsaP256, &keys)?;
         signing::signzone(
             &unsigned_tld,
@@ -209,9 +225,11 @@ pub fn generate(opts: &UniverseOptions, out: &Path) -> Result<Generated, Testbed
     } else {
         let _ = fs::remove_file(out.join("trust-anchors"));
     }
-    let zones_list_path = out.join("zones.list");
-    fs::rename(&zones_list_tmp, &zones_list_path)
-        .map_err(|e| TestbedError::io(format!("rename to {}", zones_list_path.display()), e))?;
+    if !opts.dump_only {
+        let zones_list_path = out.join("zones.list");
+        fs::rename(&zones_list_tmp, &zones_list_path)
+            .map_err(|e| TestbedError::io(format!("rename to {}", zones_list_path.display()), e))?;
+    }
     let _ = fs::remove_dir_all(&keys);
 
     let summary = counts.summary(opts, layout, &tld);
