@@ -5,7 +5,9 @@
 # then runs the lints, every Rust test (the DNS tests start their own Knot and
 # Unbound on 127.0.0.1), scans the sample universe, and runs the Python tests
 # (Parquet interoperability, the notebook against `report --format json`, the
-# HTML report rendered in headless Chromium). Idempotent.
+# HTML report rendered in headless Chromium, the Kubernetes manifests against
+# the Kubernetes schemas), and submits a scan as a Slurm job array to a one-node
+# Slurm cluster on 127.0.0.1 (deploy/slurm/local-cluster.sh). Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
@@ -35,3 +37,6 @@ echo "== python tests (the scanned sample universe)"
 MAILCENSUS_DATA="$target/sample-scan" MAILCENSUS_SECTORS="$PWD/datasets/sectors.csv" \
   .venv/bin/python -m pytest -q python/tests/test_notebooks.py python/tests/test_report_html.py \
     python/tests/test_checkdmarc_oracle.py
+echo "== Slurm job array on a one-node loopback cluster (deploy/slurm)"
+MAILCENSUS_SLURM_TEST=1 MAILCENSUS_TESTBED="$target/debug/mailcensus-testbed" \
+  timeout 900 .venv/bin/python -m pytest -q python/tests/test_cluster_slurm.py

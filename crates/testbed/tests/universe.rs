@@ -563,3 +563,96 @@ fn flat_layout_serves_every_domain_from_one_zone() {
     let r = kdig(knot.addr, &lame.domain, "MX", &[]);
     assert!(!r.has_flag("aa") && r.answer.is_empty(), "{}", r.raw);
 }
+
+#[test]
+fn universe_larger_than_a_block_is_planned_block_by_block() {
+    require_servers();
+    let dir = tempfile::tempdir().unwrap();
+    let opts = |domains| UniverseOptions {
+        layout: Some(Layout::Flat),
+        dead_lame: Some(0),
+        block_domains: Some(200),
+        ..UniverseOptions::new(domains, 3)
+    };
+    let out = dir.path().join("u600");
+    let g = generate(&opts(600), &out).unwrap();
+    assert_eq!(g.domains, 600);
+    let truth = read_truth(&out.join("truth.jsonl")).unwrap();
+    assert_eq!(truth.len(), 600);
+    let names: std::collections::HashSet<&str> = truth.iter().map(|t| t.domain.as_str()).collect();
+    assert_eq!(names.len(), 600, "a label was drawn twice across blocks");
+    // The infrastructure domains exist once, in the first block.
+    let providers: Vec<usize> = (0..truth.len())
+        .filter(|&i| truth[i].domain == "mailhost-a.mctest")
+        .collect();
+    assert_eq!(providers.len(), 1);
+    assert!(providers[0] < 200);
+    // The summary counts every block; planned_truth plans the same blocks.
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["domains"], 600);
+    let valid_spf = truth.iter().filter(|t| t.spf_status == "valid").count();
+    assert_eq!(summary["counts"]["spf_status"]["valid"], valid_spf);
+    let mut sorted = truth.clone();
+    sorted.sort_by(|a, b| a.domain.cmp(&b.domain));
+    assert_eq!(
+        mailcensus_testbed::universe::planned_truth(&opts(600)).unwrap(),
+        sorted
+    );
+    // Blocks are independent of what follows them: a smaller universe of the
+    // same seed and block size is the first blocks of a larger one (the memory
+    // benchmark serves 1 M and scans a 10 M dump that starts with it).
+    let small = dir.path().join("u400");
+    generate(&opts(400), &small).unwrap();
+    assert_eq!(
+        read_truth(&small.join("truth.jsonl")).unwrap(),
+        truth[..400]
+    );
+
+    // A dump-only universe (a benchmark's input) is the same dump, alone.
+    let dump_only = dir.path().join("dump-only");
+    generate(
+        &UniverseOptions {
+            dump_only: true,
+            ..opts(600)
+        },
+        &dump_only,
+    )
+    .unwrap();
+    assert_eq!(
+        std::fs::read(dump_only.join("dump.zone")).unwrap(),
+        std::fs::read(out.join("dump.zone")).unwrap()
+    );
+    let mut files: Vec<String> = std::fs::read_dir(&dump_only)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    files.sort();
+    assert_eq!(files, ["dump.zone", "summary.json"]);
+
+    // A customer of the first block's mail provider, planned in the last block,
+    // has the provider's SPF record in its walk (valid, one include lookup)
+    // and Knot serves its records from the one flat zone.
+    let customer = truth[400..]
+        .iter()
+        .find(|t| {
+            t.spf_record
+                .as_deref()
+                .is_some_and(|r| r.contains("include:_spf.mailhost-a.mctest"))
+        })
+        .expect("a customer of mailhost-a in the last block");
+    assert_eq!(customer.spf_status, "valid", "{customer:?}");
+    assert!(customer.spf_lookups.unwrap() >= 1);
+    let knot = KnotServer::start(&zones_of(&out), &dir.path().join("knot")).unwrap();
+    for t in truth[400..]
+        .iter()
+        .filter(|t| t.resolution == "ok")
+        .take(25)
+    {
+        let mx = kdig(knot.addr, &t.domain, "MX", &[]);
+        assert!(mx.has_flag("aa"), "{}", mx.raw);
+        assert_eq!(mx_hosts(&mx.rdata("MX")), t.mx_hosts, "{}", t.domain);
+    }
+    let include = kdig(knot.addr, "_spf.mailhost-a.mctest", "TXT", &[]);
+    assert!(!include.rdata("TXT").is_empty(), "{}", include.raw);
+}

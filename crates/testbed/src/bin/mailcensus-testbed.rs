@@ -60,6 +60,10 @@ enum Command {
         /// Lame delegations to the silent 127.0.0.2 (default 0.1% of domains).
         #[arg(long)]
         dead_lame: Option<usize>,
+        /// Write only dump.zone and summary.json: a benchmark input whose
+        /// names a smaller universe of the same seed serves (its first blocks).
+        #[arg(long)]
+        dump_only: bool,
     },
     /// Starts Knot serving ZONES (zones.list and trust-anchors, or a
     /// zones.tar.gz of them) and Unbound in front of it, on 127.0.0.1 high
@@ -104,6 +108,7 @@ fn main() -> ExitCode {
             layout,
             signed,
             dead_lame,
+            dump_only,
         } => {
             let opts = UniverseOptions {
                 tld,
@@ -113,6 +118,7 @@ fn main() -> ExitCode {
                 }),
                 signed,
                 dead_lame,
+                dump_only,
                 ..UniverseOptions::new(domains, seed)
             };
             match generate(&opts, &out) {

@@ -38,19 +38,24 @@ pub(super) const NONEXISTENT_LABEL: &str = "mc-q7vx3k9z2w-none";
 
 /// The planned domains as DNS serves them.
 pub(super) struct Answers<'a> {
-    doms: &'a [Domain],
-    by_label: HashMap<&'a str, usize>,
+    by_label: HashMap<&'a str, &'a Domain>,
     tld: String,
 }
 
 impl<'a> Answers<'a> {
+    #[cfg(test)]
     pub(super) fn new(doms: &'a [Domain], tld: &str) -> Self {
+        Self::with_infra(doms, &[], tld)
+    }
+
+    /// `doms` and the infrastructure domains of another block that they point
+    /// at (a universe planned in blocks has them in its first block only).
+    pub(super) fn with_infra(doms: &'a [Domain], infra: &'a [Domain], tld: &str) -> Self {
         Answers {
-            doms,
             by_label: doms
                 .iter()
-                .enumerate()
-                .map(|(i, d)| (d.label.as_str(), i))
+                .chain(infra)
+                .map(|d| (d.label.as_str(), d))
                 .collect(),
             tld: tld.to_owned(),
         }
@@ -64,8 +69,8 @@ impl<'a> Answers<'a> {
             Some((rel, label)) => (rel.to_owned(), label),
             None => ("@".to_owned(), rest),
         };
-        let &i = self.by_label.get(label)?;
-        Some((&self.doms[i], rel))
+        let &d = self.by_label.get(label)?;
+        Some((d, rel))
     }
 
     /// The domain that serves `name` is signed with a chain of trust.

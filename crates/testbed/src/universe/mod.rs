@@ -18,8 +18,20 @@
 //!
 //! Proportions are exact counts (largest-remainder apportionment over a seeded
 //! shuffle), not independent draws, so the planted percentages are what the
-//! constants below say, up to rounding to whole domains. `datasets/README.md`
+//! constants below say, up to rounding to whole domains (per block). `datasets/README.md`
 //! documents the mix.
+//!
+//! Streaming: a universe of more than [`BLOCK_DOMAINS`] domains is planned in
+//! blocks of at most that many, each from its own seed (the first from the
+//! universe's seed) with the shares applied to the block, and each block's
+//! files are written before the next is planned. Generating holds one block's
+//! plan, the first block's infrastructure domains (which every block's
+//! customers point at) and a 64-bit fingerprint per label drawn (labels stay
+//! unique across blocks), so 10 M domains fit where 1 M did not before. A
+//! universe of one block, the committed sample included, is planned exactly as
+//! before blocks existed; blocks do not depend on what follows them, so a
+//! smaller universe is the first blocks of a larger one of the same seed.
+//! Within a block, domains are written in name order.
 //!
 //! Layouts ([`Layout`]):
 //! * `Zones` (default up to 50,000 domains): the TLD zone is signed and holds
@@ -64,6 +76,6 @@ pub use options::{
     DMARC_PRESENT, LAME_NOADDR, Layout, NXDOMAIN, PARKED, SPF_PRESENT, UniverseOptions, WILDCARD_A,
     WILDCARD_TXT,
 };
-pub use plan::planned_truth;
+pub use plan::{BLOCK_DOMAINS, planned_truth};
 pub use truth::{Summary, Truth, read_truth};
 pub use write::{Generated, generate};

@@ -40,6 +40,15 @@ pub struct UniverseOptions {
     pub signed: Option<usize>,
     /// Lame delegations to the silent 127.0.0.2; `None`: 0.1% of domains.
     pub dead_lame: Option<usize>,
+    /// Domains planned together at most; `None`: [`BLOCK_DOMAINS`]. A larger
+    /// universe is planned and written block by block (see `plan_blocks`).
+    ///
+    /// [`BLOCK_DOMAINS`]: super::BLOCK_DOMAINS
+    pub block_domains: Option<usize>,
+    /// Write only the scanner's input (`dump.zone`) and `summary.json`: no
+    /// zones, truth or sectors. For benchmark inputs too large for the disk
+    /// whose names another, smaller universe of the same seed serves.
+    pub dump_only: bool,
 }
 
 impl UniverseOptions {
@@ -52,6 +61,8 @@ impl UniverseOptions {
             layout: None,
             signed: None,
             dead_lame: None,
+            block_domains: None,
+            dump_only: false,
         }
     }
 }

@@ -13,6 +13,7 @@ use super::plant::*;
 use super::truth::Truth;
 use crate::error::TestbedError;
 use crate::signing::Algorithm;
+use mailcensus_input::Dedupe;
 
 pub(super) const SECTORS: [&str; 10] = [
     "retail",
@@ -86,30 +87,117 @@ pub(super) fn word(rng: &mut StdRng) -> String {
     w
 }
 
-pub(super) fn domain_labels(rng: &mut StdRng, n: usize) -> Vec<String> {
-    let mut seen: HashSet<String> = INFRA
-        .iter()
-        .chain(RESERVED.iter())
-        .map(|s| s.to_string())
-        .collect();
-    let mut out: Vec<String> = INFRA.iter().map(|s| s.to_string()).collect();
+/// The labels every block of a universe has drawn so far, as 64-bit
+/// fingerprints (the scanner's own exactly-once table, at most 16 bytes per
+/// label): labels stay unique across blocks without keeping their text.
+pub(super) struct Labels(Dedupe);
+
+impl Labels {
+    /// Infrastructure and reserved labels are taken from the start.
+    pub(super) fn new() -> Self {
+        let mut seen = Dedupe::new();
+        for label in INFRA.iter().chain(RESERVED.iter()) {
+            seen.insert(label.as_bytes());
+        }
+        Labels(seen)
+    }
+
+    /// True when `label` was not drawn before (and records it). A fingerprint
+    /// collision (about n²/2⁶⁵ for n labels) makes a new label look drawn; it
+    /// is skipped, deterministically, as a duplicate would be.
+    fn insert(&mut self, label: &str) -> bool {
+        self.0.insert(label.as_bytes())
+    }
+}
+
+/// `n` new labels, the infrastructure's first when `with_infra`.
+pub(super) fn domain_labels(
+    rng: &mut StdRng,
+    n: usize,
+    with_infra: bool,
+    seen: &mut Labels,
+) -> Vec<String> {
+    let mut out: Vec<String> = if with_infra {
+        INFRA.iter().map(|s| s.to_string()).collect()
+    } else {
+        Vec::new()
+    };
     while out.len() < n {
         let label = match rng.random_range(0..10) {
             0 | 1 => format!("{}-{}", word(rng), word(rng)),
             2 => format!("{}{}", word(rng), rng.random_range(1..1000)),
             _ => word(rng),
         };
-        if seen.insert(label.clone()) {
+        if seen.insert(&label) {
             out.push(label);
         }
     }
     out
 }
 
-/// Plans the universe: every domain's records and truth.
-pub(super) fn plan(opts: &UniverseOptions, layout: Layout) -> Result<Vec<Domain>, TestbedError> {
-    let n = opts.domains;
-    if n < 50 {
+/// Domains planned together at most. A larger universe is planned block by
+/// block, each from its own seed with the planted shares applied to it alone,
+/// so that generating it holds one block's plan at a time, however large it
+/// is. Every universe of up to this many domains (the committed sample
+/// included) is one block, planned from `seed` as before blocks existed.
+pub const BLOCK_DOMAINS: usize = 100_000;
+
+/// One block of a universe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Block {
+    /// 0 for the first block, which alone holds the infrastructure domains.
+    pub(super) index: usize,
+    /// Domains in this block.
+    pub(super) domains: usize,
+    /// Seed of this block's plan; the universe's seed for the first block.
+    pub(super) seed: u64,
+    /// Signed children in this block (zones layout), or the default share.
+    pub(super) signed: Option<usize>,
+    /// Silent lame delegations in this block, or the default share.
+    pub(super) dead_lame: Option<usize>,
+}
+
+/// The blocks of a universe: `ceil(domains / block)` blocks of equal size (up
+/// to one domain), explicit counts of signed children and silent lame
+/// delegations split over them in proportion.
+pub(super) fn blocks(opts: &UniverseOptions) -> Vec<Block> {
+    let per = opts.block_domains.unwrap_or(BLOCK_DOMAINS).max(50);
+    let count = opts.domains.div_ceil(per).max(1);
+    let sizes = apportion(opts.domains, &vec![1.0; count]);
+    let weights: Vec<f64> = sizes.iter().map(|&s| s as f64).collect();
+    let split = |total: Option<usize>| -> Vec<Option<usize>> {
+        match total {
+            Some(t) => apportion(t, &weights).into_iter().map(Some).collect(),
+            None => vec![None; count],
+        }
+    };
+    let (signed, dead_lame) = (split(opts.signed), split(opts.dead_lame));
+    (0..count)
+        .map(|index| Block {
+            index,
+            domains: sizes[index],
+            seed: block_seed(opts.seed, index),
+            signed: signed[index],
+            dead_lame: dead_lame[index],
+        })
+        .collect()
+}
+
+/// The first block's seed is the universe's; the others' are spread by a
+/// SplitMix64 step so that neighbouring seeds do not share blocks.
+fn block_seed(seed: u64, index: usize) -> u64 {
+    if index == 0 {
+        return seed;
+    }
+    let mut z = seed.wrapping_add((index as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// The layout and the normalised TLD of `opts`, checked.
+pub(super) fn check(opts: &UniverseOptions) -> Result<(Layout, String), TestbedError> {
+    if opts.domains < 50 {
         return Err(TestbedError::Invalid(
             "a universe needs at least 50 domains".into(),
         ));
@@ -120,22 +208,67 @@ pub(super) fn plan(opts: &UniverseOptions, layout: Layout) -> Result<Vec<Domain>
             "TLD {tld:?}: use a made-up single label (e.g. mctest), not `test`"
         )));
     }
-    let mut rng = StdRng::seed_from_u64(opts.seed);
-    let labels = domain_labels(&mut rng, n);
+    let layout = opts.layout.unwrap_or(if opts.domains <= 50_000 {
+        Layout::Zones
+    } else {
+        Layout::Flat
+    });
+    Ok((layout, tld))
+}
+
+/// Plans the universe block by block and hands each block's domains, sorted
+/// by name, to `each`; only one block's plan is held at a time (and the first
+/// block's infrastructure domains, which the others point at).
+pub(super) fn plan_blocks(
+    opts: &UniverseOptions,
+    mut each: impl FnMut(&Block, Vec<Domain>) -> Result<(), TestbedError>,
+) -> Result<(), TestbedError> {
+    let (layout, tld) = check(opts)?;
+    let mut labels = Labels::new();
+    let mut infra: Vec<Domain> = Vec::new();
+    for block in blocks(opts) {
+        let mut doms = plan(&block, &tld, layout, &mut labels, &infra)?;
+        doms.sort_by(|a, b| a.name.cmp(&b.name));
+        if block.index == 0 {
+            infra = doms.iter().filter(|d| d.infra).cloned().collect();
+        }
+        each(&block, doms)?;
+    }
+    Ok(())
+}
+
+/// Plans one block: every domain's records and truth. `infra` holds the
+/// infrastructure domains when they are in another block (the first).
+pub(super) fn plan(
+    block: &Block,
+    tld: &str,
+    layout: Layout,
+    labels: &mut Labels,
+    infra: &[Domain],
+) -> Result<Vec<Domain>, TestbedError> {
+    let n = block.domains;
+    if n < 50 {
+        return Err(TestbedError::Invalid(
+            "a universe needs at least 50 domains".into(),
+        ));
+    }
+    let n_infra = if block.index == 0 { INFRA.len() } else { 0 };
+    let mut rng = StdRng::seed_from_u64(block.seed);
+    let labels = domain_labels(&mut rng, n, n_infra > 0, labels);
     let mut doms: Vec<Domain> = labels
         .into_iter()
         .enumerate()
         .map(|(i, label)| {
             let name = format!("{label}.{tld}");
             Domain {
-                truth: Truth::blank(&name, &tld, Vec::new(), "ok", "absent"),
+                truth: Truth::blank(&name, tld, Vec::new(), "ok", "absent"),
                 label,
                 name,
                 ns: Vec::new(),
                 glue: Vec::new(),
                 health: Health::Ok,
                 signing: Signing::None,
-                infra: i < INFRA.len(),
+                infra: i < n_infra,
                 records: Vec::new(),
                 spf: None,
                 sector: "",
@@ -145,7 +278,7 @@ pub(super) fn plan(opts: &UniverseOptions, layout: Layout) -> Result<Vec<Domain>
         .collect();
 
     // Resolution and DNSSEC ---------------------------------------------------
-    let mut pool: Vec<usize> = (INFRA.len()..n).collect();
+    let mut pool: Vec<usize> = (n_infra..n).collect();
     pool.shuffle(&mut rng);
     fn take(k: usize, pool: &mut Vec<usize>) -> Vec<usize> {
         let k = k.min(pool.len());
@@ -157,11 +290,11 @@ pub(super) fn plan(opts: &UniverseOptions, layout: Layout) -> Result<Vec<Domain>
     for i in take(share(n, LAME_NOADDR), &mut pool) {
         doms[i].health = Health::LameNoAddr;
     }
-    for i in take(opts.dead_lame.unwrap_or(n / 1000), &mut pool) {
+    for i in take(block.dead_lame.unwrap_or(n / 1000), &mut pool) {
         doms[i].health = Health::LameDead;
     }
     if layout == Layout::Zones {
-        let signed = opts.signed.unwrap_or(share(n, 0.03).clamp(6, 300));
+        let signed = block.signed.unwrap_or(share(n, 0.03).clamp(6, 300));
         let bogus_ds = (signed * 5 / 100).max(1);
         let expired = (signed * 3 / 100).max(1);
         let island = (signed * 5 / 100).max(1);
@@ -255,7 +388,7 @@ pub(super) fn plan(opts: &UniverseOptions, layout: Layout) -> Result<Vec<Domain>
         match d.health {
             Health::Ok => {}
             Health::NxDomain => {
-                d.truth = Truth::blank(&d.name, &tld, d.ns.clone(), "nxdomain", "absent");
+                d.truth = Truth::blank(&d.name, tld, d.ns.clone(), "nxdomain", "absent");
             }
             // The Extended DNS Errors (RFC 8914) measured from Unbound 1.17.1
             // with `ede: yes` on the DNSKEY query (datasets/README.md): none
@@ -263,13 +396,13 @@ pub(super) fn plan(opts: &UniverseOptions, layout: Layout) -> Result<Vec<Domain>
             // has no address; no answer at all within minutes when it is
             // silent, so the client times out).
             Health::LameNoAddr | Health::LameDead => {
-                d.truth = Truth::blank(&d.name, &tld, d.ns.clone(), "error", "error");
+                d.truth = Truth::blank(&d.name, tld, d.ns.clone(), "error", "error");
                 d.truth.dnssec_reason = Some("unspecified".into());
             }
             // A DS that matches no DNSKEY: EDE 9 "DNSKEY Missing"; signatures
             // expired: EDE 7 "Signature Expired".
             Health::BogusDs | Health::Expired => {
-                d.truth = Truth::blank(&d.name, &tld, d.ns.clone(), "error", "error");
+                d.truth = Truth::blank(&d.name, tld, d.ns.clone(), "error", "error");
                 d.truth.dnssec_status = "bogus".into();
                 d.truth.dnssec_reason = Some(
                     if d.health == Health::BogusDs {
@@ -366,7 +499,7 @@ pub(super) fn plan(opts: &UniverseOptions, layout: Layout) -> Result<Vec<Domain>
     );
     for (i, kind) in mx_plan {
         let secure = doms[i].secure();
-        plant_mx(&mut doms[i], kind, &tld, secure, &mut rng);
+        plant_mx(&mut doms[i], kind, tld, secure, &mut rng);
     }
     for &i in &others {
         if rng.random_bool(0.7) {
@@ -404,7 +537,7 @@ pub(super) fn plan(opts: &UniverseOptions, layout: Layout) -> Result<Vec<Domain>
         ],
     );
     for (i, kind) in spf_plan {
-        plant_spf(&mut doms[i], kind, &tld, &mut rng);
+        plant_spf(&mut doms[i], kind, tld, &mut rng);
     }
     let no_spf_plan = deal(
         &no_spf_set,
@@ -475,7 +608,7 @@ pub(super) fn plan(opts: &UniverseOptions, layout: Layout) -> Result<Vec<Domain>
             DmarcKind::Valid | DmarcKind::Stray => {
                 let p = policy_of.get(&i).copied().flatten();
                 let rua = rua_of.get(&i).copied().unwrap_or(Rua::None);
-                plant_valid_dmarc(d, p, rua, &tld, &mut rng);
+                plant_valid_dmarc(d, p, rua, tld, &mut rng);
                 if kind == DmarcKind::Stray {
                     // Discarded by receivers (RFC 7489 §6.6.3 step 3): still valid.
                     let token = hex(&mut rng, 10);
@@ -635,7 +768,7 @@ pub(super) fn plan(opts: &UniverseOptions, layout: Layout) -> Result<Vec<Domain>
         .enumerate()
         .map(|(i, d)| (d.label.clone(), i))
         .collect();
-    for (label, owner, text) in infra_spf(&tld) {
+    for (label, owner, text) in infra_spf(tld) {
         if let Some(&i) = idx.get(label) {
             doms[i].txt(owner, &text);
         }
@@ -666,7 +799,7 @@ pub(super) fn plan(opts: &UniverseOptions, layout: Layout) -> Result<Vec<Domain>
     // Columns that depend on how the records combine: SPF (the walk reaches
     // other zones), DKIM hint (wildcards), DANE (where each zone is signed).
     let derived: Vec<(usize, Derived)> = {
-        let answers = Answers::new(&doms, &tld);
+        let answers = Answers::with_infra(&doms, infra, tld);
         healthy
             .iter()
             .map(|&i| (i, derive(&doms[i], &answers)))
@@ -716,12 +849,11 @@ fn reads_parked(t: &Truth) -> bool {
 /// The truth [`generate`](super::generate) would write for `opts`, sorted by domain, without
 /// writing or signing anything (the plan alone decides it).
 pub fn planned_truth(opts: &UniverseOptions) -> Result<Vec<Truth>, TestbedError> {
-    let layout = opts.layout.unwrap_or(if opts.domains <= 50_000 {
-        Layout::Zones
-    } else {
-        Layout::Flat
-    });
-    let mut truth: Vec<Truth> = plan(opts, layout)?.into_iter().map(|d| d.truth).collect();
+    let mut truth: Vec<Truth> = Vec::with_capacity(opts.domains);
+    plan_blocks(opts, |_, doms| {
+        truth.extend(doms.into_iter().map(|d| d.truth));
+        Ok(())
+    })?;
     truth.sort_by(|a, b| a.domain.cmp(&b.domain));
     Ok(truth)
 }
@@ -742,11 +874,18 @@ mod tests {
         assert_eq!(apportion(1000, &[52.4, 47.6]), vec![524, 476]);
     }
 
+    /// A universe of one block, planned on its own.
+    fn plan_whole(opts: &UniverseOptions, layout: Layout) -> Vec<Domain> {
+        let all = blocks(opts);
+        assert_eq!(all.len(), 1);
+        plan(&all[0], &opts.tld, layout, &mut Labels::new(), &[]).unwrap()
+    }
+
     #[test]
     fn plan_is_deterministic_and_hits_the_planted_shares() {
         let opts = UniverseOptions::new(2000, 7);
-        let a = plan(&opts, Layout::Zones).unwrap();
-        let b = plan(&opts, Layout::Zones).unwrap();
+        let a = plan_whole(&opts, Layout::Zones);
+        let b = plan_whole(&opts, Layout::Zones);
         assert_eq!(
             a.iter().map(|d| &d.truth).collect::<Vec<_>>(),
             b.iter().map(|d| &d.truth).collect::<Vec<_>>()

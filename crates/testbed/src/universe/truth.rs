@@ -120,94 +120,107 @@ pub struct Summary {
     pub counts: BTreeMap<String, BTreeMap<String, usize>>,
 }
 
-pub(super) fn summary(
-    truths: &[&Truth],
-    opts: &UniverseOptions,
-    layout: Layout,
-    tld: &str,
-) -> Summary {
-    let n = truths.len();
-    let mut counts: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
-    for t in truths {
-        let cols: [(&str, String); 14] = [
-            ("resolution", t.resolution.clone()),
-            ("mx_status", t.mx_status.clone()),
-            ("spf_status", t.spf_status.clone()),
-            (
-                "spf_all",
-                t.spf_all.clone().unwrap_or_else(|| "null".into()),
-            ),
-            ("dmarc_status", t.dmarc_status.clone()),
-            (
-                "dmarc_p",
-                t.dmarc_p.clone().unwrap_or_else(|| "null".into()),
-            ),
-            ("dnssec_status", t.dnssec_status.clone()),
-            (
-                "dnssec_reason",
-                t.dnssec_reason.clone().unwrap_or_else(|| "null".into()),
-            ),
-            ("bimi_status", t.bimi_status.clone()),
-            ("mta_sts_status", t.mta_sts_status.clone()),
-            ("tlsrpt_status", t.tlsrpt_status.clone()),
-            ("dkim_status", t.dkim_status.clone()),
-            ("dane_status", t.dane_status.clone()),
-            ("parked", t.parked.to_string()),
+/// The headline shares of the summary: name and which truths count.
+type Headline = (&'static str, fn(&Truth) -> bool);
+
+/// DESIGN.md "Statistics": DMARC enforcing is the policy receivers apply,
+/// whatever else in the record is broken.
+const HEADLINE: [Headline; 13] = [
+    ("spf_present_pct", |t| {
+        matches!(t.spf_status.as_str(), "valid" | "invalid")
+    }),
+    ("spf_valid_pct", |t| t.spf_status == "valid"),
+    ("spf_error_pct", |t| t.spf_status == "error"),
+    ("dmarc_present_pct", |t| {
+        matches!(t.dmarc_status.as_str(), "valid" | "invalid")
+    }),
+    ("dmarc_valid_pct", |t| t.dmarc_status == "valid"),
+    ("dmarc_enforcing_pct", |t| {
+        matches!(t.dmarc_p.as_deref(), Some("quarantine" | "reject"))
+    }),
+    ("dmarc_error_pct", |t| t.dmarc_status == "error"),
+    ("dnssec_secure_pct", |t| t.dnssec_status == "secure"),
+    ("dane_valid_pct", |t| t.dane_status == "valid"),
+    ("null_mx_pct", |t| t.mx_status == "null_mx"),
+    ("parked_pct", |t| t.parked),
+    ("resolution_error_pct", |t| t.resolution == "error"),
+    ("nxdomain_pct", |t| t.resolution == "nxdomain"),
+];
+
+/// The summary's counts, added up one truth at a time, so that a universe's
+/// summary never needs its truths in memory at once.
+#[derive(Debug, Default)]
+pub(super) struct SummaryCounts {
+    domains: usize,
+    counts: BTreeMap<String, BTreeMap<String, usize>>,
+    headline: [usize; HEADLINE.len()],
+}
+
+impl SummaryCounts {
+    /// Counts one domain's truth.
+    pub(super) fn add(&mut self, t: &Truth) {
+        self.domains += 1;
+        fn null(v: &Option<String>) -> &str {
+            v.as_deref().unwrap_or("null")
+        }
+        let parked = if t.parked { "true" } else { "false" };
+        let cols: [(&str, &str); 14] = [
+            ("resolution", &t.resolution),
+            ("mx_status", &t.mx_status),
+            ("spf_status", &t.spf_status),
+            ("spf_all", null(&t.spf_all)),
+            ("dmarc_status", &t.dmarc_status),
+            ("dmarc_p", null(&t.dmarc_p)),
+            ("dnssec_status", &t.dnssec_status),
+            ("dnssec_reason", null(&t.dnssec_reason)),
+            ("bimi_status", &t.bimi_status),
+            ("mta_sts_status", &t.mta_sts_status),
+            ("tlsrpt_status", &t.tlsrpt_status),
+            ("dkim_status", &t.dkim_status),
+            ("dane_status", &t.dane_status),
+            ("parked", parked),
         ];
         for (col, val) in cols {
-            *counts
-                .entry(col.into())
-                .or_default()
-                .entry(val)
-                .or_default() += 1;
+            let values = self.counts.entry(col.to_owned()).or_default();
+            match values.get_mut(val) {
+                Some(count) => *count += 1,
+                None => {
+                    values.insert(val.to_owned(), 1);
+                }
+            }
+        }
+        for (count, (_, counts)) in self.headline.iter_mut().zip(HEADLINE) {
+            *count += usize::from(counts(t));
         }
     }
-    let pct = |pred: &dyn Fn(&Truth) -> bool| -> f64 {
-        if n == 0 {
-            0.0
-        } else {
-            truths.iter().filter(|t| pred(t)).count() as f64 * 100.0 / n as f64
+
+    /// The summary of every truth added.
+    pub(super) fn summary(self, opts: &UniverseOptions, layout: Layout, tld: &str) -> Summary {
+        let n = self.domains;
+        let pct = |count: usize| -> f64 {
+            if n == 0 {
+                0.0
+            } else {
+                count as f64 * 100.0 / n as f64
+            }
+        };
+        let headline = HEADLINE
+            .iter()
+            .zip(self.headline)
+            .map(|((name, _), count)| ((*name).to_owned(), pct(count)))
+            .collect();
+        Summary {
+            domains: n,
+            suffix: tld.to_owned(),
+            seed: opts.seed,
+            layout: match layout {
+                Layout::Zones => "zones",
+                Layout::Flat => "flat",
+            }
+            .into(),
+            headline,
+            counts: self.counts,
         }
-    };
-    let mut headline = BTreeMap::new();
-    // DESIGN.md "Statistics": the policy receivers apply, whatever else in the
-    // record is broken.
-    let enforcing = |t: &Truth| matches!(t.dmarc_p.as_deref(), Some("quarantine" | "reject"));
-    let rows: [(&str, f64); 13] = [
-        (
-            "spf_present_pct",
-            pct(&|t| matches!(t.spf_status.as_str(), "valid" | "invalid")),
-        ),
-        ("spf_valid_pct", pct(&|t| t.spf_status == "valid")),
-        ("spf_error_pct", pct(&|t| t.spf_status == "error")),
-        (
-            "dmarc_present_pct",
-            pct(&|t| matches!(t.dmarc_status.as_str(), "valid" | "invalid")),
-        ),
-        ("dmarc_valid_pct", pct(&|t| t.dmarc_status == "valid")),
-        ("dmarc_enforcing_pct", pct(&enforcing)),
-        ("dmarc_error_pct", pct(&|t| t.dmarc_status == "error")),
-        ("dnssec_secure_pct", pct(&|t| t.dnssec_status == "secure")),
-        ("dane_valid_pct", pct(&|t| t.dane_status == "valid")),
-        ("null_mx_pct", pct(&|t| t.mx_status == "null_mx")),
-        ("parked_pct", pct(&|t| t.parked)),
-        ("resolution_error_pct", pct(&|t| t.resolution == "error")),
-        ("nxdomain_pct", pct(&|t| t.resolution == "nxdomain")),
-    ];
-    for (k, v) in rows {
-        headline.insert(k.to_owned(), v);
-    }
-    Summary {
-        domains: n,
-        suffix: tld.to_owned(),
-        seed: opts.seed,
-        layout: match layout {
-            Layout::Zones => "zones",
-            Layout::Flat => "flat",
-        }
-        .into(),
-        headline,
-        counts,
     }
 }
 

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use super::model::*;
 use super::options::*;
-use super::plan::plan;
-use super::truth::{Truth, summary};
+use super::plan::{check, plan_blocks};
+use super::truth::SummaryCounts;
 use crate::error::TestbedError;
 use crate::signing::{self, Algorithm, EXPIRATION, INCEPTION, Key};
 
@@ -90,15 +90,15 @@ pub(super) fn delegation(d: &Domain, ds: Option<&str>, out: &mut String) {
 
 /// Generates a universe into `out` (created if missing; existing generated
 /// files are overwritten).
+///
+/// The plan is made block by block (`plan_blocks`: at most
+/// [`BLOCK_DOMAINS`](super::BLOCK_DOMAINS) domains each) and every file is
+/// streamed: child zones, the TLD zone and the dump, the truth, the sectors,
+/// `zones.list`, while the summary only counts. Memory is one block's plan
+/// plus 16 bytes or less per label drawn, whatever the size of the universe.
+/// Within a block, domains are written in name order.
 pub fn generate(opts: &UniverseOptions, out: &Path) -> Result<Generated, TestbedError> {
-    let layout = opts.layout.unwrap_or(if opts.domains <= 50_000 {
-        Layout::Zones
-    } else {
-        Layout::Flat
-    });
-    let tld = opts.tld.trim_end_matches('.').to_ascii_lowercase();
-    let mut doms = plan(opts, layout)?;
-    doms.sort_by(|a, b| a.name.cmp(&b.name));
+    let (layout, tld) = check(opts)?;
     fs::create_dir_all(out)
         .map_err(|e| TestbedError::io(format!("create {}", out.display()), e))?;
     let zones_dir = out.join("zones");
@@ -109,33 +109,14 @@ pub fn generate(opts: &UniverseOptions, out: &Path) -> Result<Generated, Testbed
     fs::create_dir_all(&children_dir).map_err(|e| TestbedError::io("create zones dir", e))?;
     let keys = tempdir_in(out)?;
 
-    // Child zones (zones layout), signed where planned.
-    let mut zones_list = format!("{tld} zones/{tld}.zone\n");
-    let mut ds_of: HashMap<String, String> = HashMap::new();
-    let mut signed_children = 0;
-    if layout == Layout::Zones {
-        let mut jobs = Vec::new();
-        for d in doms.iter().filter(|d| d.served()) {
-            let file = children_dir.join(format!("{}.zone", d.label));
-            let _ = writeln!(zones_list, "{} zones/children/{}.zone", d.name, d.label);
-            if d.signing == Signing::None {
-                write(&file, &child_zone(d))?;
-            } else {
-                let unsigned = keys.join(format!("{}.unsigned", d.label));
-                write(&unsigned, &child_zone(d))?;
-                jobs.push((d.name.clone(), d.signing, unsigned, file));
-            }
-        }
-        signed_children = jobs.len();
-        ds_of = sign_children(jobs, &keys)?;
-    }
-
     // The served TLD zone and the dump, streamed: at a million domains they are
     // hundreds of MB each.
     let mname = format!("a.nic.{tld}");
     let tld_path = zones_dir.join(format!("{tld}.zone"));
     let unsigned_tld = keys.join("tld.unsigned");
-    let mut tld_zone = Sink::create(if layout == Layout::Zones {
+    let mut tld_zone = Sink::create(if opts.dump_only {
+        Path::new("/dev/null")
+    } else if layout == Layout::Zones {
         &unsigned_tld
     } else {
         &tld_path
@@ -150,26 +131,86 @@ pub fn generate(opts: &UniverseOptions, out: &Path) -> Result<Generated, Testbed
         "; Zone dump of .{tld} as a registry publishes it (synthetic, seed {}).\n$ORIGIN {tld}.\n$TTL 86400\n{head}",
         opts.seed
     ))?;
-    let mut buf = String::new();
-    for d in &doms {
-        let ds = ds_of.get(&d.name).map(String::as_str);
-        buf.clear();
-        delegation(d, ds, &mut buf);
-        dump.put(&buf)?;
-        if d.health == Health::NxDomain {
-            continue;
+    // zones.list goes to a temporary name until the TLD zone is signed.
+    let zones_list_tmp = keys.join("zones.list");
+    let mut zones_list = Sink::create(&zones_list_tmp)?;
+    zones_list.put(&format!("{tld} zones/{tld}.zone\n"))?;
+    let mut zones = 1;
+    // `dump_only` discards what the scanner does not read: the served zones
+    // (child zones are then neither written nor signed), truth and sectors.
+    let kept = |name: &str| {
+        if opts.dump_only {
+            let _ = fs::remove_file(out.join(name));
+            PathBuf::from("/dev/null")
+        } else {
+            out.join(name)
         }
-        buf.clear();
-        match layout {
-            Layout::Zones => delegation(d, ds, &mut buf),
-            Layout::Flat if d.served() => flat_records(d, &mut buf),
-            Layout::Flat => delegation(d, None, &mut buf),
+    };
+    let mut truth = Sink::create(&kept("truth.jsonl"))?;
+    let mut sectors = Sink::create(&kept("sectors.csv"))?;
+    sectors.put("domain,sector,size_class\n")?;
+    let mut counts = SummaryCounts::default();
+    let mut domains = 0;
+    let mut signed_children = 0;
+
+    plan_blocks(opts, |_, doms| {
+        // Child zones (zones layout), signed where planned.
+        let mut ds_of: HashMap<String, String> = HashMap::new();
+        if layout == Layout::Zones && !opts.dump_only {
+            let mut jobs = Vec::new();
+            for d in doms.iter().filter(|d| d.served()) {
+                let file = children_dir.join(format!("{}.zone", d.label));
+                zones_list.put(&format!("{} zones/children/{}.zone\n", d.name, d.label))?;
+                zones += 1;
+                if d.signing == Signing::None {
+                    write(&file, &child_zone(d))?;
+                } else {
+                    let unsigned = keys.join(format!("{}.unsigned", d.label));
+                    write(&unsigned, &child_zone(d))?;
+                    jobs.push((d.name.clone(), d.signing, unsigned, file));
+                }
+            }
+            signed_children += jobs.len();
+            ds_of = sign_children(jobs, &keys)?;
         }
-        tld_zone.put(&buf)?;
-    }
+        let mut buf = String::new();
+        for d in &doms {
+            let ds = ds_of.get(&d.name).map(String::as_str);
+            buf.clear();
+            delegation(d, ds, &mut buf);
+            dump.put(&buf)?;
+            if d.health == Health::NxDomain {
+                continue;
+            }
+            buf.clear();
+            match layout {
+                Layout::Zones => delegation(d, ds, &mut buf),
+                Layout::Flat if d.served() => flat_records(d, &mut buf),
+                Layout::Flat => delegation(d, None, &mut buf),
+            }
+            tld_zone.put(&buf)?;
+        }
+        for d in &doms {
+            let mut line = serde_json::to_string(&d.truth)
+                .map_err(|e| TestbedError::Invalid(format!("serialise truth: {e}")))?;
+            line.push('\n');
+            truth.put(&line)?;
+            sectors.put(&format!("{},{},{}\n", d.name, d.sector, d.size))?;
+            counts.add(&d.truth);
+        }
+        domains += doms.len();
+        Ok(())
+    })?;
     tld_zone.finish()?;
     dump.finish()?;
-    if layout == Layout::Zones {
+    truth.finish()?;
+    sectors.finish()?;
+    zones_list.finish()?;
+    if opts.dump_only {
+        let _ = fs::remove_dir_all(&zones_dir);
+        let _ = fs::remove_file(out.join("zones.list"));
+        let _ = fs::remove_file(out.join("trust-anchors"));
+    } else if layout == Layout::Zones {
         let key = signing::keygen(&format!("{tld}."), Algorithm::EcdsaP256, &keys)?;
         signing::signzone(
             &unsigned_tld,
@@ -184,31 +225,21 @@ pub fn generate(opts: &UniverseOptions, out: &Path) -> Result<Generated, Testbed
     } else {
         let _ = fs::remove_file(out.join("trust-anchors"));
     }
-    let _ = fs::remove_dir_all(&keys);
-    write(&out.join("zones.list"), &zones_list)?;
-
-    // Truth, summary, sectors.
-    let mut truth = Sink::create(&out.join("truth.jsonl"))?;
-    let mut sectors = Sink::create(&out.join("sectors.csv"))?;
-    sectors.put("domain,sector,size_class\n")?;
-    for d in &doms {
-        let mut line = serde_json::to_string(&d.truth)
-            .map_err(|e| TestbedError::Invalid(format!("serialise truth: {e}")))?;
-        line.push('\n');
-        truth.put(&line)?;
-        sectors.put(&format!("{},{},{}\n", d.name, d.sector, d.size))?;
+    if !opts.dump_only {
+        let zones_list_path = out.join("zones.list");
+        fs::rename(&zones_list_tmp, &zones_list_path)
+            .map_err(|e| TestbedError::io(format!("rename to {}", zones_list_path.display()), e))?;
     }
-    truth.finish()?;
-    sectors.finish()?;
-    let truths: Vec<&Truth> = doms.iter().map(|d| &d.truth).collect();
-    let summary = summary(&truths, opts, layout, &tld);
+    let _ = fs::remove_dir_all(&keys);
+
+    let summary = counts.summary(opts, layout, &tld);
     let text = serde_json::to_string_pretty(&summary)
         .map_err(|e| TestbedError::Invalid(format!("serialise summary: {e}")))?;
     write(&out.join("summary.json"), &(text + "\n"))?;
     Ok(Generated {
         dir: out.to_path_buf(),
-        domains: doms.len(),
-        zones: zones_list.lines().count(),
+        domains,
+        zones,
         signed_children,
         layout,
     })
