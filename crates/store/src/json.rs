@@ -144,14 +144,9 @@ fn cell(column: &Column, array: &dyn Array, row: usize) -> Result<Value> {
                 .as_string_opt::<i32>()
                 .ok_or_else(|| wrong_type(column))?;
             Value::Array(
-                (0..items.len())
-                    .map(|i| {
-                        if items.is_null(i) {
-                            Value::Null
-                        } else {
-                            Value::from(items.value(i))
-                        }
-                    })
+                items
+                    .iter()
+                    .map(|v| v.map_or(Value::Null, Value::from))
                     .collect(),
             )
         }
@@ -164,14 +159,9 @@ fn cell(column: &Column, array: &dyn Array, row: usize) -> Result<Value> {
                 .as_primitive_opt::<UInt8Type>()
                 .ok_or_else(|| wrong_type(column))?;
             Value::Array(
-                (0..items.len())
-                    .map(|i| {
-                        if items.is_null(i) {
-                            Value::Null
-                        } else {
-                            Value::from(items.value(i))
-                        }
-                    })
+                items
+                    .iter()
+                    .map(|v| v.map_or(Value::Null, Value::from))
                     .collect(),
             )
         }
